@@ -1,0 +1,28 @@
+"""tracegrad's engine: scalar Values that record their parents and local derivatives.
+
+Standard library only; imports neither `nn` nor `viz`.
+
+The import name `autograd` is also used by other packages (HIPS autograd above
+all) and pip lets one overwrite the other. `__tracegrad__` below is the marker
+our tests check, so a shadowed install fails loudly instead of misbehaving.
+"""
+
+from autograd.checking import GradcheckReport, gradcheck
+from autograd.differentiate import grad
+from autograd.graph import topological_order
+from autograd.value import DivisionByZeroError, DomainError, Value, no_grad, total, weighted_sum
+
+__tracegrad__ = "autograd"
+
+__all__ = [
+    "DivisionByZeroError",
+    "DomainError",
+    "GradcheckReport",
+    "Value",
+    "grad",
+    "gradcheck",
+    "no_grad",
+    "topological_order",
+    "total",
+    "weighted_sum",
+]

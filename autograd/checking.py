@@ -1,0 +1,180 @@
+"""`gradcheck`: analytic derivatives against central differences, with a report.
+
+Owns the numeric oracle of the project. Imports only `autograd`'s own modules;
+never `nn` or `viz`.
+
+Order 1 compares each d(fn)/d(x_i) with (f(x + eps e_i) - f(x - eps e_i)) / 2 eps.
+Order 2 compares each Hessian entry d2(fn)/d(x_i)d(x_j), from `grad` with
+`create_graph=True`, with central differences of the analytic gradient (as
+PyTorch's gradgradcheck does: differencing function values twice would lose
+half the digits to rounding). So order 2 checks the second-order rules against
+the first-order ones; run order 1 as well to check those.
+"""
+
+import math
+from collections import namedtuple
+
+from autograd.differentiate import grad
+from autograd.graph import topological_order
+from autograd.value import Value, no_grad
+
+Row = namedtuple("Row", "index analytic numeric abs_err rel_err")
+Row.__doc__ = "One checked entry: the analytic and numeric derivative and their errors."
+
+_KINK_OPS = {"relu": "relu", "abs": "abs"}
+
+
+class GradcheckReport:
+    """The outcome of `gradcheck`: truthy exactly when every entry is in tolerance.
+
+    `rows` holds one `Row` per derivative checked; `failures` the rows out of
+    tolerance; `notes` what was found about the likely cause. `str()` and
+    `repr()` give a table with the failing entries marked, so `assert
+    gradcheck(...)` explains itself in pytest.
+    """
+
+    def __init__(self, rows, *, order, eps, atol, rtol, names, notes):
+        self.rows = rows
+        self.order = order
+        self.eps = eps
+        self.atol = atol
+        self.rtol = rtol
+        self.names = names
+        self.notes = notes
+        self.failures = [row for row in rows if not self.within_tolerance(row)]
+
+    def within_tolerance(self, row):
+        """abs_err <= atol + rtol * |numeric| (a NaN anywhere fails)."""
+        return row.abs_err <= self.atol + self.rtol * abs(row.numeric)
+
+    def __bool__(self):
+        return not self.failures
+
+    def entry_name(self, index):
+        if self.order == 1:
+            return f"d/d{self.names[index]}"
+        i, j = index
+        return f"d2/d{self.names[i]}d{self.names[j]}"
+
+    def __str__(self):
+        verdict = "passed" if self else f"FAILED: {len(self.failures)} of {len(self.rows)} entries out of tolerance"
+        lines = [
+            f"gradcheck order {self.order} {verdict} "
+            f"(tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; eps={self.eps:g})",
+            f"  {'entry':<22} {'analytic':>16} {'numeric':>16} {'abs_err':>10} {'rel_err':>10}",
+        ]
+        for row in self.rows:
+            mark = "" if self.within_tolerance(row) else "  <-- FAIL"
+            lines.append(
+                f"  {self.entry_name(row.index):<22} {row.analytic:>16.9g} {row.numeric:>16.9g} "
+                f"{row.abs_err:>10.3g} {row.rel_err:>10.3g}{mark}"
+            )
+        lines.extend(f"  note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _relative(abs_err, numeric):
+    if abs_err == 0.0:
+        return 0.0
+    return abs_err / abs(numeric) if numeric != 0.0 else math.inf
+
+
+def _row(index, analytic, numeric):
+    abs_err = abs(analytic - numeric)
+    return Row(index, analytic, numeric, abs_err, _relative(abs_err, numeric))
+
+
+def _call(fn, values):
+    out = fn(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}: {out!r}")
+    return out
+
+
+def _kinks(output, names_of):
+    """Notes on nodes sitting exactly on a kink, where one-sided slopes differ."""
+    notes = []
+    for node in topological_order(output):
+        if node.op in _KINK_OPS and node.parents[0].data == 0.0:
+            where = names_of.get(node.parents[0]) or node.parents[0].label or "its input"
+            notes.append(
+                f"{node.op} is evaluated exactly at its kink (input {where} = 0): the derivative "
+                f"there is a convention ({node.op}'(0) = 0) and central differences see the average "
+                f"of the two one-sided slopes"
+            )
+        elif node.op == "sqrt" and node.data == 0.0:
+            notes.append("sqrt is evaluated at 0, where its derivative is infinite")
+    return notes
+
+
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1):
+    """Check `fn`'s derivatives at `inputs` against central differences.
+
+    `fn` takes one Value per number in `inputs` and returns a Value. With
+    `order=1` every first partial is checked, with `order=2` every Hessian
+    entry. Returns a `GradcheckReport`, truthy when all entries pass.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
+    if not eps > 0.0:
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    names = [x.label if isinstance(x, Value) and x.label else f"x[{i}]" for i, x in enumerate(inputs)]
+    count = len(point)
+    notes = []
+
+    def leaves(at):
+        return [Value(x, label=name) for x, name in zip(at, names)]
+
+    def shifted(i, step):
+        at = list(point)
+        at[i] += step
+        return at
+
+    if order == 1:
+
+        def evaluate(at):
+            with no_grad():
+                return _call(fn, leaves(at)).data
+
+        variables = leaves(point)
+        output = _call(fn, variables)
+        analytic = [g.data for g in grad(output, variables)]
+    else:
+
+        def evaluate(at):
+            variables = leaves(at)
+            return [g.data for g in grad(_call(fn, variables), variables)]
+
+        variables = leaves(point)
+        output = _call(fn, variables)
+        gradient = grad(output, variables, create_graph=True)
+        analytic = [[h.data for h in grad(g, variables)] for g in gradient]
+
+    rows = []
+    for j in range(count):
+        try:
+            plus = evaluate(shifted(j, eps))
+            minus = evaluate(shifted(j, -eps))
+        except (ValueError, ZeroDivisionError) as error:
+            notes.append(f"fn is not defined at {names[j]} +/- eps ({error}); its numeric derivative is NaN")
+            plus = minus = [math.nan] * count if order == 2 else math.nan
+        if order == 1:
+            rows.append(_row(j, analytic[j], (plus - minus) / (2.0 * eps)))
+        else:
+            rows.extend(_row((i, j), analytic[i][j], (plus[i] - minus[i]) / (2.0 * eps)) for i in range(count))
+    if order == 2:
+        rows.sort(key=lambda row: row.index)
+
+    report = GradcheckReport(rows, order=order, eps=eps, atol=atol, rtol=rtol, names=names, notes=notes)
+    if not report:
+        report.notes.extend(_kinks(output, {v: n for v, n in zip(variables, names)}))
+        for row in report.failures:
+            if abs(row.numeric) * eps > 0.1 and abs(row.analytic) * eps < 0.1:
+                report.notes.append(
+                    f"{report.entry_name(row.index)}: the numeric slope is of order 1/eps, so fn jumps "
+                    f"(is discontinuous) within eps of this point"
+                )
+    return report

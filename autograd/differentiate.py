@@ -1,0 +1,31 @@
+"""`grad`: gradients as Values, without touching `.grad`, to any order.
+
+Owns the functional interface to the backprop core. Imports only `autograd`'s
+own modules; never `nn` or `viz`.
+"""
+
+from autograd.graph import backprop
+from autograd.value import Value, local_grads_as_values
+
+
+def grad(output, inputs, *, create_graph=False):
+    """d(output)/d(input) for each of `inputs`, as a tuple of Values.
+
+    `.grad` of every node stays as it was. An input that `output` does not
+    depend on gets `Value(0.0)`. With `create_graph=True` the returned Values are
+    nodes of a new graph built from the derivative rules, so `grad` of them gives
+    second (and higher) derivatives; otherwise they are constants.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, not {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError("grad: inputs must be a sequence of Values; wrap a single one as [x]")
+    inputs = tuple(inputs)
+    for position, node in enumerate(inputs):
+        if not isinstance(node, Value):
+            raise TypeError(f"grad: inputs[{position}] must be a Value, not {type(node).__name__}")
+    if create_graph:
+        _, gradients = backprop(output, Value(1.0), local_grads_as_values)
+        return tuple(gradients[node] if node in gradients else Value(0.0) for node in inputs)
+    _, gradients = backprop(output, 1.0)
+    return tuple(Value(gradients.get(node, 0.0)) for node in inputs)
