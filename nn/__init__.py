@@ -1,6 +1,48 @@
 """tracegrad's models: neurons, layers and MLPs built from `autograd` Values.
 
 Standard library and `autograd` only; never imports `viz`.
+
+- `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files)
+- `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP`
+- `nn.losses`: `squared_error`, `mse`, `hinge`, `binary_cross_entropy`, `cross_entropy`
+- `nn.optim`: `SGD`, `Adam`
+- `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
+- `nn.training`: `fit`, `evaluate`
+- `nn.worked_example`: the classic step-by-step backpropagation example
+
+The import name `nn` is shared with other packages; `__tracegrad__` below is
+the marker our tests check, so a shadowed install fails loudly.
 """
 
+from nn.datasets import DATASETS, circles, spirals, two_moons, xor
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
+from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
+from nn.module import Module
+from nn.optim import SGD, Adam
+from nn.training import EpochReport, evaluate, fit
+
 __tracegrad__ = "nn"
+
+__all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "EpochReport",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Sequential",
+    "binary_cross_entropy",
+    "circles",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "hinge",
+    "mse",
+    "spirals",
+    "squared_error",
+    "two_moons",
+    "xor",
+]

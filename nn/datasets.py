@@ -1,0 +1,134 @@
+"""Small 2-D classification data sets, pure Python, reproducible from an `rng`.
+
+Owns `two_moons`, `circles`, `xor` and `spirals` (and `DATASETS`, name ->
+function). Imports the standard library only (not even `autograd`); never
+`viz`.
+
+Each function returns `(points, labels)`: `points` a list of `(x, y)` float
+tuples, `labels` a list of ints, shuffled with `rng` (a `random.Random`; a
+fresh unseeded one when None), so the same seed gives the same lists.
+Label conventions:
+- the two-class sets `two_moons`, `circles`, `xor` use -1 and +1 (ready for
+  `hinge`, as in micrograd's demo; map with (y + 1) // 2 for 0/1 targets);
+- `spirals` uses class indices 0 .. classes-1 (ready for `cross_entropy`).
+`noise` is the standard deviation of Gaussian noise added to each coordinate.
+Every argument is checked; a bad one raises ValueError (TypeError for an rng
+that is not a random.Random).
+"""
+
+import math
+import random
+
+
+def two_moons(n=100, *, noise=0.1, rng=None):
+    """Two interleaving half circles, as scikit-learn's make_moons.
+
+    The upper moon (centre (0, 0), radius 1) is labelled -1, the lower one
+    (centre (1, 0.5)) +1; n // 2 points on the first, the rest on the second.
+    """
+    _check_count("two_moons", "n", n, 2)
+    _check_noise("two_moons", noise)
+    rng = _check_rng("two_moons", rng)
+    upper = n // 2
+    lower = n - upper
+    points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, upper)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _linspace(0.0, math.pi, lower)]
+    labels = [-1] * upper + [1] * lower
+    return _finish(points, labels, noise, rng)
+
+
+def circles(n=100, *, noise=0.05, factor=0.5, rng=None):
+    """A circle of radius 1 (label -1) around a circle of radius `factor` (label +1), as make_circles."""
+    _check_count("circles", "n", n, 2)
+    _check_noise("circles", noise)
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
+        raise ValueError(f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    rng = _check_rng("circles", rng)
+    outer = n // 2
+    inner = n - outer
+    points = [(math.cos(t), math.sin(t)) for t in _around(outer)]
+    points += [(factor * math.cos(t), factor * math.sin(t)) for t in _around(inner)]
+    labels = [-1] * outer + [1] * inner
+    return _finish(points, labels, noise, rng)
+
+
+def xor(n=100, *, noise=0.1, rng=None):
+    """Points around the corners of the unit square, labelled by XOR of their coordinates.
+
+    Point k sits near corner k mod 4 of (0, 0), (0, 1), (1, 0), (1, 1), whose
+    labels are -1, +1, +1, -1: +1 exactly when one coordinate is 1. With n = 4
+    and noise = 0 this is the XOR truth table (shuffled).
+    """
+    _check_count("xor", "n", n, 4)
+    _check_noise("xor", noise)
+    rng = _check_rng("xor", rng)
+    corners = [((0.0, 0.0), -1), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), -1)]
+    points = [corners[k % 4][0] for k in range(n)]
+    labels = [corners[k % 4][1] for k in range(n)]
+    return _finish(points, labels, noise, rng)
+
+
+def spirals(n=100, *, classes=2, turns=1.0, noise=0.05, rng=None):
+    """`classes` interleaved spiral arms, labelled 0 .. classes-1.
+
+    Arm j holds n // classes points (the first n % classes arms one more). A
+    point at radius r in [0.1, 1] has angle 2 pi (turns r + j / classes).
+    """
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
+    _check_count("spirals", "n", n, classes)
+    if isinstance(turns, bool) or not isinstance(turns, (int, float)) or not math.isfinite(turns) or turns <= 0:
+        raise ValueError(f"spirals: turns must be a finite number > 0, got {turns!r}")
+    _check_noise("spirals", noise)
+    rng = _check_rng("spirals", rng)
+    points = []
+    labels = []
+    for arm in range(classes):
+        count = n // classes + (1 if arm < n % classes else 0)
+        for r in _linspace(0.1, 1.0, count):
+            angle = 2.0 * math.pi * (turns * r + arm / classes)
+            points.append((r * math.cos(angle), r * math.sin(angle)))
+            labels.append(arm)
+    return _finish(points, labels, noise, rng)
+
+
+DATASETS = {"moons": two_moons, "circles": circles, "xor": xor, "spirals": spirals}
+
+
+def _linspace(start, stop, count):
+    """`count` evenly spaced numbers from start to stop, both included (just start for 1)."""
+    if count == 1:
+        return [start]
+    return [start + (stop - start) * i / (count - 1) for i in range(count)]
+
+
+def _around(count):
+    """`count` evenly spaced angles in [0, 2 pi)."""
+    return [2.0 * math.pi * i / count for i in range(count)]
+
+
+def _finish(points, labels, noise, rng):
+    """Add the noise, shuffle points and labels together, and return both."""
+    if noise:
+        points = [(x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)) for x, y in points]
+    pairs = list(zip(points, labels))
+    rng.shuffle(pairs)
+    return [point for point, _ in pairs], [label for _, label in pairs]
+
+
+def _check_count(owner, name, count, minimum):
+    if isinstance(count, bool) or not isinstance(count, int) or count < minimum:
+        raise ValueError(f"{owner}: {name} must be an int >= {minimum}, got {count!r}")
+
+
+def _check_noise(owner, noise):
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
+        raise ValueError(f"{owner}: noise (a standard deviation) must be a finite number >= 0, got {noise!r}")
+
+
+def _check_rng(owner, rng):
+    if rng is None:
+        return random.Random()
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{owner}: rng must be a random.Random (or None), got {type(rng).__name__}")
+    return rng

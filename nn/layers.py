@@ -1,0 +1,317 @@
+"""`Neuron`, `Layer`, `Sequential` and `MLP`: models built from Values.
+
+Owns the model shapes, their initialisation and their forward passes. Imports
+the standard library, `autograd` and `nn.module` only; never `viz`.
+
+A neuron's net input is ONE `weighted_sum` node whose parents are its weights,
+its inputs and its bias, with local derivatives x_i, w_i and 1; the activation
+is one more node. Labels are computed once, when a model is built, and the
+forward pass only assigns them: a neuron labelled "h1" makes nodes "net_h1" and
+"out_h1", its parameters are "h1.w0", "h1.w1", ... and "h1.b".
+
+Weights and biases may be given as numbers (new parameters are made) or as
+Values (used as they are, label included): passing the same Value to several
+neurons shares it, and a Layer built with `shared_bias=True` gives all of its
+neurons one bias parameter (the worked example's b1 and b2).
+
+Random initialisation follows micrograd: weights uniform in [-1, 1] drawn from
+`rng` (a `random.Random`; a fresh unseeded one when None), biases 0.
+"""
+
+import math
+import random
+
+from autograd import Value, weighted_sum
+from nn.module import Module
+
+# Activation name -> the Value method applying it (None: the net input is the output).
+ACTIVATIONS = {"linear": None, "sigmoid": Value.sigmoid, "tanh": Value.tanh, "relu": Value.relu}
+
+
+class Neuron(Module):
+    """out = activation(sum_i w_i * x_i + b), with the sum as one node."""
+
+    def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None, label=""):
+        _check_count("Neuron", "nin", nin)
+        _check_activation("Neuron", activation)
+        _check_label("Neuron", label)
+        prefix = f"{label}." if label else ""
+        _check_rng("Neuron", rng)
+        if weights is None:
+            rng = random.Random() if rng is None else rng
+            weights = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
+        elif isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or len(weights) != nin:
+            raise ValueError(f"Neuron: weights must be {nin} numbers (one per input), got {_shape_of(weights)}")
+        self.weights = [_parameter(w, f"{prefix}w{i}", f"Neuron: weights[{i}]") for i, w in enumerate(weights)]
+        self.bias = _parameter(0.0 if bias is None else bias, f"{prefix}b", "Neuron: bias")
+        self.activation = activation
+        self.label = label
+        self._activate = ACTIVATIONS[activation]
+        self._net_label = f"net_{label}" if label else "net"
+        self._out_label = f"out_{label}" if label else "out"
+
+    @property
+    def nin(self):
+        return len(self.weights)
+
+    def net(self, inputs):
+        """The net input sum_i w_i * x_i + b: one `weighted_sum` node."""
+        if len(inputs) != len(self.weights):
+            raise ValueError(f"{self._name()}: expected {len(self.weights)} inputs, got {len(inputs)}")
+        net = weighted_sum(self.weights, inputs, self.bias)
+        net.label = self._net_label
+        return net
+
+    def __call__(self, inputs):
+        """activation(net(inputs)): one Value. With "linear" that is the net node itself."""
+        net = self.net(inputs)
+        activate = self._activate
+        if activate is None:
+            return net
+        out = activate(net)
+        out.label = self._out_label
+        return out
+
+    def _name(self):
+        return f"Neuron {self.label!r}" if self.label else "Neuron"
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Neuron({self.nin}, {self.activation!r}{label})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same `nin` inputs; calling it returns a list of Values.
+
+    `weights` is `nout` rows of `nin` numbers or Values (row i is neuron i).
+    `biases` is `nout` numbers or Values; with `shared_bias=True` it is ONE
+    number or Value, the single bias of every neuron (then named "bias" on the
+    layer). `neuron_labels` names the neurons (default "<label>.n<i>").
+    """
+
+    def __init__(
+        self,
+        nin,
+        nout,
+        activation="tanh",
+        *,
+        weights=None,
+        biases=None,
+        rng=None,
+        shared_bias=False,
+        label="",
+        neuron_labels=None,
+    ):
+        _check_count("Layer", "nin", nin)
+        _check_count("Layer", "nout", nout)
+        _check_activation("Layer", activation)
+        _check_label("Layer", label)
+        if neuron_labels is None:
+            neuron_labels = [f"{label}.n{i}" if label else f"n{i}" for i in range(nout)]
+        elif isinstance(neuron_labels, str) or len(neuron_labels) != nout:
+            raise ValueError(f"Layer: neuron_labels must be {nout} strings, got {neuron_labels!r}")
+        _check_rng("Layer", rng)
+        if weights is None:
+            rng = random.Random() if rng is None else rng
+            weights = [[rng.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)]
+        else:
+            _check_matrix("Layer", weights, nout, nin)
+        if shared_bias:
+            if isinstance(biases, (list, tuple)):
+                raise ValueError(
+                    f"Layer: with shared_bias=True, biases must be one number or Value (the shared bias), "
+                    f"got {_shape_of(biases)}"
+                )
+            self.bias = _parameter(0.0 if biases is None else biases, f"{label}.b" if label else "b", "Layer: bias")
+            biases = [self.bias] * nout
+        else:
+            self.bias = None
+            if biases is None:
+                biases = [0.0] * nout
+            elif isinstance(biases, (str, bytes)) or not hasattr(biases, "__len__") or len(biases) != nout:
+                raise ValueError(f"Layer: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
+        self.neurons = [
+            Neuron(nin, activation, weights=row, bias=b, label=name)
+            for row, b, name in zip(weights, biases, neuron_labels)
+        ]
+        self.activation = activation
+        self.label = label
+        self._input_labels = [f"x{i}" for i in range(nin)]
+
+    @property
+    def nin(self):
+        return self.neurons[0].nin
+
+    @property
+    def nout(self):
+        return len(self.neurons)
+
+    def __call__(self, inputs):
+        """The neurons' outputs, a list of `nout` Values. Numbers become input leaves x0, x1, ..."""
+        if len(inputs) != len(self._input_labels):
+            name = f"Layer {self.label!r}" if self.label else "Layer"
+            raise ValueError(f"{name}: expected {len(self._input_labels)} inputs, got {len(inputs)}")
+        # Convert numbers once, so every neuron reads the same input node.
+        inputs = [x if x.__class__ is Value else _input(x, name) for x, name in zip(inputs, self._input_labels)]
+        return [neuron(inputs) for neuron in self.neurons]
+
+    def __repr__(self):
+        shared = ", shared_bias=True" if self.bias is not None else ""
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Layer({self.nin}, {self.nout}, {self.activation!r}{shared}{label})"
+
+
+class Sequential(Module):
+    """Modules applied one after the other: `Sequential([hidden, output])(x)`.
+
+    Each module takes the previous one's list of Values. Consecutive Layers
+    must agree in size (a layer's nin is the previous layer's nout).
+    """
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Sequential: needs at least one layer, got none")
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Module) or not callable(layer):
+                raise TypeError(f"Sequential: layers[{index}] must be a callable Module, got {type(layer).__name__}")
+        for index in range(1, len(layers)):
+            before, after = layers[index - 1], layers[index]
+            if isinstance(before, Layer) and isinstance(after, Layer) and before.nout != after.nin:
+                raise ValueError(
+                    f"Sequential: layers[{index}] expects {after.nin} inputs, "
+                    f"but layers[{index - 1}] gives {before.nout} outputs"
+                )
+        self.layers = layers
+
+    def __call__(self, inputs):
+        """The last layer's outputs, a list of Values."""
+        for layer in self.layers:
+            inputs = layer(inputs)
+        return inputs
+
+    def __repr__(self):
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"{type(self).__name__}([{inner}])"
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: `nin` inputs, then one Layer per entry of `sizes`.
+
+    Hidden layers use `activation`, the last layer `output_activation`. Layers
+    are labelled L0, L1, ...; neuron j of layer l is "L<l>.n<j>". For a network
+    typed in from a book, `weights[l]` and `biases[l]` are the weights and
+    biases of layer l in the Layer format (`biases[l]` one number per layer
+    when `shared_bias=True`).
+    """
+
+    def __init__(
+        self,
+        nin,
+        sizes,
+        activation="tanh",
+        output_activation="linear",
+        *,
+        rng=None,
+        weights=None,
+        biases=None,
+        shared_bias=False,
+    ):
+        _check_count("MLP", "nin", nin)
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
+            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        for index, size in enumerate(sizes):
+            _check_count("MLP", f"sizes[{index}]", size)
+        _check_activation("MLP", activation)
+        _check_activation("MLP", output_activation)
+        for name, given in (("weights", weights), ("biases", biases)):
+            if given is not None and (not isinstance(given, (list, tuple)) or len(given) != len(sizes)):
+                raise ValueError(f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {given!r}")
+        _check_rng("MLP", rng)
+        if weights is None and rng is None:
+            rng = random.Random()  # one generator for all layers
+        fan_in = [nin, *sizes[:-1]]
+        layers = []
+        for index, (layer_nin, layer_nout) in enumerate(zip(fan_in, sizes)):
+            last = index == len(sizes) - 1
+            layers.append(
+                Layer(
+                    layer_nin,
+                    layer_nout,
+                    output_activation if last else activation,
+                    weights=None if weights is None else weights[index],
+                    biases=None if biases is None else biases[index],
+                    rng=rng,
+                    shared_bias=shared_bias,
+                    label=f"L{index}",
+                )
+            )
+        super().__init__(layers)
+        self.activation = activation
+        self.output_activation = output_activation
+
+    @property
+    def nin(self):
+        return self.layers[0].nin
+
+    @property
+    def sizes(self):
+        return [layer.nout for layer in self.layers]
+
+    def __repr__(self):
+        return f"MLP({self.nin}, {self.sizes}, {self.activation!r}, {self.output_activation!r})"
+
+
+def _check_count(owner, name, count):
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {count!r}")
+
+
+def _check_activation(owner, activation):
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        choices = ", ".join(repr(name) for name in ACTIVATIONS)
+        raise ValueError(f"{owner}: activation must be one of {choices}, got {activation!r}")
+
+
+def _check_label(owner, label):
+    if not isinstance(label, str):
+        raise TypeError(f"{owner}: label must be a str, got {type(label).__name__}")
+
+
+def _check_rng(owner, rng):
+    if rng is not None and not isinstance(rng, random.Random):
+        raise TypeError(f"{owner}: rng must be a random.Random (or None), got {type(rng).__name__}")
+
+
+def _check_matrix(owner, weights, rows, columns):
+    expected = f"{rows} rows (one per neuron) of {columns} numbers, shape ({rows}, {columns})"
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or len(weights) != rows:
+        raise ValueError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
+    for index, row in enumerate(weights):
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != columns:
+            raise ValueError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
+
+
+def _shape_of(thing):
+    """How many entries `thing` has, for messages: "3 entries", or what it is if not a list."""
+    if isinstance(thing, (str, bytes)) or not hasattr(thing, "__len__"):
+        return f"{type(thing).__name__} {thing!r}, not a list"
+    return f"{len(thing)} entr{'y' if len(thing) == 1 else 'ies'}"
+
+
+def _parameter(x, label, what):
+    """`x` itself if it is a Value, else a new parameter Value labelled `label`."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
+        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__}: {x!r}")
+    number = float(x)
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be finite, got {number!r}")
+    return Value(number, label)
+
+
+def _input(x, label):
+    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
+        raise TypeError(f"Layer: inputs must be numbers or Values, got {type(x).__name__}: {x!r}")
+    return Value(x, label)

@@ -1,0 +1,135 @@
+"""Optimizers `SGD` and `Adam`: update parameters from their `.grad`, as PyTorch does.
+
+Owns the update rules and their state. Imports the standard library and
+`autograd` only; never `viz`.
+
+An update is plain float arithmetic assigned to `p.data`: no op runs on a
+Value, so nothing is recorded in any graph (the effect of `no_grad`). Every
+`step()` is all or nothing: it first computes every new value and new state,
+and if any gradient or result is not finite it raises `ValueError` naming the
+parameter, with every parameter and the optimizer's state unchanged.
+"""
+
+import math
+
+from autograd import Value
+
+
+class Optimizer:
+    """What SGD and Adam share: the parameter list, `lr`, `zero_grad()` and the checks."""
+
+    def __init__(self, params, lr):
+        name = type(self).__name__
+        params = list(params)
+        if not params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        seen = set()
+        for index, p in enumerate(params):
+            if not isinstance(p, Value):
+                raise TypeError(f"{name}: params[{index}] must be a Value, got {type(p).__name__}")
+            if p in seen:
+                raise ValueError(f"{name}: {_describe(index, p)} appears more than once in params")
+            seen.add(p)
+        _check_rate(name, "lr", lr)
+        self.params = params
+        self.lr = lr
+
+    def zero_grad(self):
+        """Set `.grad` of every parameter to 0.0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def _gradients(self):
+        """Every parameter's gradient, or ValueError naming the first that is not finite."""
+        gradients = [p.grad for p in self.params]
+        for index, g in enumerate(gradients):
+            if not math.isfinite(g):
+                raise ValueError(
+                    f"{type(self).__name__}.step: {_describe(index, self.params[index])} has the non-finite "
+                    f"gradient {g!r}; no parameter was updated"
+                )
+        return gradients
+
+    def _assign(self, new_data):
+        """Give every parameter its new value, or change nothing if one is not finite."""
+        for index, number in enumerate(new_data):
+            if not math.isfinite(number):
+                raise ValueError(
+                    f"{type(self).__name__}.step: the update of {_describe(index, self.params[index])} gives "
+                    f"{number!r}; no parameter was updated"
+                )
+        for p, number in zip(self.params, new_data):
+            p.data = number
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum, as PyTorch: v = momentum*v + g, p = p - lr*v."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params, lr)
+        _check_rate("SGD", "momentum", momentum)
+        self.momentum = momentum
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self):
+        """One update of every parameter from its `.grad` (all or nothing)."""
+        gradients = self._gradients()
+        lr = self.lr
+        if self.momentum == 0.0:
+            self._assign([p.data - lr * g for p, g in zip(self.params, gradients)])
+            return
+        momentum = self.momentum
+        velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
+        self._assign([p.data - lr * v for p, v in zip(self.params, velocity)])
+        self.velocity = velocity
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, as PyTorch.
+
+    m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g^2 (t counts steps from 1),
+    p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        for index, beta in enumerate(betas):
+            if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: betas[{index}] must be a number in [0, 1), got {beta!r}")
+        _check_rate("Adam", "eps", eps)
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = eps
+        self.steps = 0
+        self.first_moment = [0.0] * len(self.params)
+        self.second_moment = [0.0] * len(self.params)
+
+    def step(self):
+        """One update of every parameter from its `.grad` (all or nothing)."""
+        gradients = self._gradients()
+        beta1, beta2 = self.betas
+        steps = self.steps + 1
+        correction1 = 1.0 - beta1**steps
+        correction2 = 1.0 - beta2**steps
+        lr, eps = self.lr, self.eps
+        first = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self.first_moment, gradients)]
+        second = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self.second_moment, gradients)]
+        new_data = []
+        for p, m, v in zip(self.params, first, second):
+            denominator = math.sqrt(v / correction2) + eps
+            # A zero denominator (eps = 0) means every gradient so far was 0, so m is 0: no move.
+            new_data.append(p.data - lr * (m / correction1) / denominator if denominator else p.data)
+        self._assign(new_data)
+        self.first_moment = first
+        self.second_moment = second
+        self.steps = steps
+
+
+def _check_rate(owner, name, number):
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {number!r}")
+
+
+def _describe(index, p):
+    return f"parameter {index} (label {p.label!r})" if p.label else f"parameter {index}"

@@ -1,0 +1,188 @@
+"""`fit` and `evaluate`: a small training loop reporting loss and accuracy per epoch.
+
+Owns the loop that ties a model, a loss, an optimizer and a data set together.
+Imports the standard library, `autograd` and `nn`'s own modules; never `viz`.
+
+`loss` is named, because the name also says how a prediction is read off the
+model's outputs and so how accuracy is counted:
+
+| loss                   | model outputs  | labels            | prediction            |
+|------------------------|----------------|-------------------|-----------------------|
+| "hinge"                | 1 score        | -1 or +1          | +1 if score > 0       |
+| "binary_cross_entropy" | 1 probability  | 0 or 1 (or [0,1]) | 1 if probability > .5 |
+| "cross_entropy"        | k logits       | class index       | index of the largest  |
+| "mse"                  | k values       | number or k list  | none (accuracy None)  |
+"""
+
+import math
+import random
+from dataclasses import dataclass
+
+from autograd import no_grad, total, weighted_sum
+from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
+from nn.module import Module
+
+LOSSES = ("hinge", "binary_cross_entropy", "cross_entropy", "mse")
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """What `fit` tells its callback after each epoch.
+
+    `epoch` counts from 0 to `epochs` - 1. `loss` is the objective minimised
+    (data loss plus the L2 penalty) and `accuracy` the fraction of examples
+    classified right (None for "mse"), both over the epoch's forward passes,
+    that is before each batch's update. `learning_rate` is the one used.
+    """
+
+    epoch: int
+    epochs: int
+    loss: float
+    accuracy: float | None
+    learning_rate: float
+
+
+def fit(
+    model,
+    inputs,
+    labels,
+    *,
+    loss,
+    optimizer,
+    epochs,
+    batch_size=None,
+    callback=None,
+    l2=0.0,
+    schedule=None,
+    rng=None,
+):
+    """Train `model` on `(inputs, labels)` and return the list of `EpochReport`s.
+
+    Each epoch visits every example once, in batches of `batch_size` (all at
+    once when None; shuffled by `rng` otherwise), and per batch runs: forward,
+    `loss` (mean over the batch) + `l2` * sum of squared parameters, zero the
+    gradients, backward, `optimizer.step()`. `schedule(epoch)`, if given,
+    sets `optimizer.lr` before each epoch. `callback(report)` runs after each
+    epoch; returning True stops training early.
+    """
+    _check_fit_arguments(model, inputs, labels, loss, epochs, batch_size, callback, l2, schedule)
+    if batch_size is not None:
+        if rng is None:
+            rng = random.Random()
+        elif not isinstance(rng, random.Random):
+            raise TypeError(f"fit: rng must be a random.Random (or None), got {type(rng).__name__}")
+    parameters = model.parameters()
+    order = list(range(len(inputs)))
+    size = len(order) if batch_size is None else batch_size
+    history = []
+    for epoch in range(epochs):
+        if schedule is not None:
+            optimizer.lr = schedule(epoch)
+        if batch_size is not None:
+            rng.shuffle(order)
+        loss_sum = 0.0
+        correct = 0
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            outputs = [model(inputs[i]) for i in batch]
+            targets = [labels[i] for i in batch]
+            objective = _batch_loss(loss, outputs, targets)
+            correct += _count_correct(loss, outputs, targets)
+            if l2:
+                objective = objective + l2 * weighted_sum(parameters, parameters)
+            optimizer.zero_grad()
+            objective.backward()
+            optimizer.step()
+            loss_sum += objective.data * len(batch)
+        report = EpochReport(
+            epoch=epoch,
+            epochs=epochs,
+            loss=loss_sum / len(order),
+            accuracy=None if loss == "mse" else correct / len(order),
+            learning_rate=optimizer.lr,
+        )
+        history.append(report)
+        if callback is not None and callback(report) is True:
+            break
+    return history
+
+
+def evaluate(model, inputs, labels, *, loss):
+    """`(mean loss, accuracy)` of `model` on the examples, without recording a graph.
+
+    Accuracy is None for "mse". The loss has no L2 penalty.
+    """
+    _check_examples("evaluate", inputs, labels)
+    _check_loss("evaluate", loss)
+    with no_grad():
+        outputs = [model(x) for x in inputs]
+        value = _batch_loss(loss, outputs, list(labels)).data
+    accuracy = None if loss == "mse" else _count_correct(loss, outputs, labels) / len(inputs)
+    return value, accuracy
+
+
+def predict(loss, outputs):
+    """The class a model's outputs (a list of Values) stand for, read as the table in the module docstring says."""
+    if loss == "hinge":
+        return 1 if outputs[0].data > 0.0 else -1
+    if loss == "binary_cross_entropy":
+        return 1 if outputs[0].data > 0.5 else 0
+    if loss == "cross_entropy":
+        return max(range(len(outputs)), key=lambda k: outputs[k].data)
+    raise ValueError(f"predict: {loss!r} is a regression loss with no classes; use one of {LOSSES[:3]}")
+
+
+def _batch_loss(loss, outputs, targets):
+    if loss == "hinge":
+        return hinge([_single(o, loss) for o in outputs], targets)
+    if loss == "binary_cross_entropy":
+        return binary_cross_entropy([_single(o, loss) for o in outputs], targets)
+    if loss == "cross_entropy":
+        return total([cross_entropy(o, t) for o, t in zip(outputs, targets)]) / len(outputs)
+    flat_outputs = [value for o in outputs for value in o]
+    flat_targets = [value for t in targets for value in (t if isinstance(t, (list, tuple)) else [t])]
+    return mse(flat_outputs, flat_targets)
+
+
+def _count_correct(loss, outputs, targets):
+    if loss == "mse":
+        return 0
+    if loss == "binary_cross_entropy":
+        return sum(predict(loss, o) == (1 if float(t) > 0.5 else 0) for o, t in zip(outputs, targets))
+    return sum(predict(loss, o) == t for o, t in zip(outputs, targets))
+
+
+def _single(outputs, loss):
+    if len(outputs) != 1:
+        raise ValueError(f"{loss}: the model must give exactly 1 output per example, got {len(outputs)}")
+    return outputs[0]
+
+
+def _check_examples(owner, inputs, labels):
+    if not hasattr(inputs, "__len__") or not hasattr(labels, "__len__"):
+        raise ValueError(f"{owner}: inputs and labels must be lists")
+    if len(inputs) != len(labels):
+        raise ValueError(f"{owner}: needs one label per input, got {len(inputs)} inputs and {len(labels)} labels")
+    if not inputs:
+        raise ValueError(f"{owner}: needs at least one example, got none")
+
+
+def _check_loss(owner, loss):
+    if loss not in LOSSES:
+        raise ValueError(f"{owner}: loss must be one of {', '.join(map(repr, LOSSES))}, got {loss!r}")
+
+
+def _check_fit_arguments(model, inputs, labels, loss, epochs, batch_size, callback, l2, schedule):
+    if not isinstance(model, Module) or not callable(model):
+        raise TypeError(f"fit: model must be a callable nn Module, got {type(model).__name__}")
+    _check_examples("fit", inputs, labels)
+    _check_loss("fit", loss)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    for name, given in (("callback", callback), ("schedule", schedule)):
+        if given is not None and not callable(given):
+            raise ValueError(f"fit: {name} must be callable or None, got {type(given).__name__}")
