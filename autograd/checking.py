@@ -57,7 +57,13 @@ class GradcheckReport:
         return f"d2/d{self.names[i]}d{self.names[j]}"
 
     def __str__(self):
-        verdict = "passed" if self else f"FAILED: {len(self.failures)} of {len(self.rows)} entries out of tolerance"
+        if self:
+            verdict = "passed"
+        else:
+            # The failing entries come first: pytest shortens a long repr in the middle.
+            named = ", ".join(self.entry_name(row.index) for row in self.failures[:3])
+            more = ", ..." if len(self.failures) > 3 else ""
+            verdict = f"FAILED at {named}{more} ({len(self.failures)} of {len(self.rows)} entries out of tolerance)"
         lines = [
             f"gradcheck order {self.order} {verdict} "
             f"(tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; eps={self.eps:g})",
@@ -171,10 +177,11 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1):
     report = GradcheckReport(rows, order=order, eps=eps, atol=atol, rtol=rtol, names=names, notes=notes)
     if not report:
         report.notes.extend(_kinks(output, {v: n for v, n in zip(variables, names)}))
+        what = "fn" if order == 1 else "the gradient of fn"
         for row in report.failures:
             if abs(row.numeric) * eps > 0.1 and abs(row.analytic) * eps < 0.1:
                 report.notes.append(
-                    f"{report.entry_name(row.index)}: the numeric slope is of order 1/eps, so fn jumps "
+                    f"{report.entry_name(row.index)}: the numeric slope is of order 1/eps, so {what} jumps "
                     f"(is discontinuous) within eps of this point"
                 )
     return report

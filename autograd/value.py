@@ -52,18 +52,22 @@ class no_grad:  # noqa: N801 - named like the context manager users know from Py
 
     Use it for parameter updates and evaluation, where no gradient is wanted and
     recording the graph would only cost time and memory. Nests and restores the
-    previous mode on exit, also when an exception leaves the block.
+    previous mode on exit, also when an exception leaves the block, and when
+    one instance is entered again inside itself (hence a stack, not one slot).
     """
 
     __slots__ = ("_previous",)
 
+    def __init__(self):
+        self._previous = []
+
     def __enter__(self):
-        self._previous = _grad_mode.enabled
+        self._previous.append(_grad_mode.enabled)
         _grad_mode.enabled = False
         return self
 
     def __exit__(self, *exc_info):
-        _grad_mode.enabled = self._previous
+        _grad_mode.enabled = self._previous.pop()
         return False
 
 
@@ -181,8 +185,22 @@ def _pow_rule(out, arg, base, exponent=None):
             return (0.0,)
         if _value_of(base) == 0.0 and arg < 1.0:
             return (math.inf,)  # like sqrt'(0): the slope is vertical at 0
-        return (arg * base ** (arg - 1.0),)
-    return (exponent * base ** (exponent - 1.0), out * _log(base))
+        return (arg * _power(base, arg - 1.0),)
+    return (exponent * _power(base, exponent - 1.0), out * _log(base))
+
+
+def _power(x, p):
+    """x ** p for a slope: on floats, a slope beyond the floats is infinite, not an error.
+
+    x^p may be finite while p x^(p-1) is not (x = 1e-200, p = -1); like sqrt'(0),
+    the local derivative is then +-inf. The sign is that of x^(p-1): negative
+    only for x < 0 and an odd integer power. (On Values, `**` itself raises a
+    DomainError for an overflow.)
+    """
+    try:
+        return x**p
+    except OverflowError:
+        return -math.inf if x < 0.0 and p % 2.0 == 1.0 else math.inf
 
 
 def _abs_rule(out, arg, x):
@@ -459,13 +477,19 @@ class Value:
     def sin(self):
         """sin x; d/dx = cos x."""
         x = self.data
-        out = math.sin(x)
+        try:
+            out = math.sin(x)
+        except ValueError:
+            raise _domain_error("sin", self, "needs a finite x") from None
         return _node(out, "sin", (self,), _sin_rule(out, None, x))
 
     def cos(self):
         """cos x; d/dx = -sin x."""
         x = self.data
-        out = math.cos(x)
+        try:
+            out = math.cos(x)
+        except ValueError:
+            raise _domain_error("cos", self, "needs a finite x") from None
         return _node(out, "cos", (self,), _cos_rule(out, None, x))
 
     def sqrt(self):
