@@ -546,6 +546,8 @@ def weighted_sum(weights, inputs, bias=None):
     parents = weights + inputs
     if bias is not None:
         parents += (bias if bias.__class__ is Value else _as_value(bias, "weighted_sum"),)
+    if not parents:
+        raise ValueError("weighted_sum: needs at least one weight or a bias, got neither")
     data = tuple(p.data for p in parents)
     count = len(weights)
     out = 0.0

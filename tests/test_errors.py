@@ -120,6 +120,9 @@ def test_n_ary_ops_reject_non_numbers_and_bad_shapes():
         weighted_sum([x, x], [x])
     with pytest.raises(ValueError, match="empty"):
         total([])
+    with pytest.raises(ValueError, match="at least one weight or a bias"):
+        weighted_sum([], [])
+    assert weighted_sum([], [], bias=x).data == 1.0
 
 
 def test_other_bad_arguments():
