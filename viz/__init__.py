@@ -1,6 +1,17 @@
 """tracegrad's drawings: graphs with every value, gradient and local derivative.
 
 Imports `autograd` and `nn`; the CLI sits on top of it.
+
+`to_dot(root)` builds the Graphviz source, `render(root, path)` writes .svg
+(no system Graphviz needed), .png, .pdf or .dot, `draw(root)` gives a
+`Drawing` that shows itself in Jupyter, and `explain(root, node)` writes
+d(root)/d(node) out by the chain rule with the numbers.
 """
 
+from viz.dot import to_dot
+from viz.explain import explain
+from viz.render import Drawing, GraphvizNotFoundError, RenderError, draw, render
+
 __tracegrad__ = "viz"
+
+__all__ = ["Drawing", "GraphvizNotFoundError", "RenderError", "draw", "explain", "render", "to_dot"]

@@ -1,0 +1,37 @@
+"""Draw the worked example's graph, every value, gradient and local derivative on it.
+
+Writes docs/worked_example.svg (or the path given as the first argument; the
+suffix picks the format) and prints what dE_total/dw5 and dE_total/dw1 are
+made of. Needs no system Graphviz for .svg. Uses only the public API:
+
+    python examples/draw_worked_example.py [OUT]
+
+Reading the drawing: inputs and weights are on the left, E_total on the right.
+Each box shows data and grad (dE_total/d of that box); each arrow, the local
+derivative, and in brackets the gradient it carries back. So dout_o1/dnet_o1
+(0.186815602) is on the arrow net_o1 -> out_o1, dE_total/dw5 (0.082167041) is
+w5's grad, and dE_o1/dout_h1 (0.055399425) is the bracket on out_h1 -> net_o1.
+"""
+
+import sys
+from pathlib import Path
+
+from nn.worked_example import labelled_graph, neuron_groups
+from viz import explain, render
+
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "worked_example.svg"
+
+
+def main(argv):
+    out = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUT
+    graph = labelled_graph()
+    root = graph["E_total"]
+    path = render(root, out, groups=neuron_groups(graph))
+    print(f"drawing written to {path}")
+    for name in ("w5", "w1"):
+        print()
+        print(explain(root, graph[name]))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

