@@ -7,7 +7,7 @@ READY := $(VENV)/.installed
 .PHONY: demo test lint bench clean
 
 demo: $(READY)
-	$(BIN)/python examples/engine_tour.py
+	$(BIN)/tracegrad
 
 test: $(READY)
 	$(BIN)/python -m pytest
