@@ -21,7 +21,8 @@ from autograd.value import Value, no_grad
 Row = namedtuple("Row", "index analytic numeric abs_err rel_err")
 Row.__doc__ = "One checked entry: the analytic and numeric derivative and their errors."
 
-_KINK_OPS = {"relu": "relu", "abs": "abs"}
+_KINK_OPS = frozenset({"relu", "abs"})
+_NEAR = 10.0  # an input within _NEAR * eps of a kink is too close for central differences
 
 
 class GradcheckReport:
@@ -99,17 +100,25 @@ def _call(fn, values):
     return out
 
 
-def _kinks(output, names_of):
-    """Notes on nodes sitting exactly on a kink, where one-sided slopes differ."""
+def _kinks(output, names_of, eps):
+    """Notes on nodes sitting on a kink, or too close to one for the step eps, where one-sided slopes differ."""
     notes = []
     for node in topological_order(output):
-        if node.op in _KINK_OPS and node.parents[0].data == 0.0:
+        if node.op in _KINK_OPS:
+            at = node.parents[0].data
             where = names_of.get(node.parents[0]) or node.parents[0].label or "its input"
-            notes.append(
-                f"{node.op} is evaluated exactly at its kink (input {where} = 0): the derivative "
-                f"there is a convention ({node.op}'(0) = 0) and central differences see the average "
-                f"of the two one-sided slopes"
-            )
+            if at == 0.0:
+                notes.append(
+                    f"{node.op} is evaluated exactly at its kink (input {where} = 0): the derivative "
+                    f"there is a convention ({node.op}'(0) = 0) and central differences see the average "
+                    f"of the two one-sided slopes"
+                )
+            elif abs(at) < _NEAR * eps:
+                notes.append(
+                    f"{node.op} is evaluated at {at:g}, within {_NEAR:g} eps of its kink at 0 (input {where}): "
+                    f"the central difference straddles the kink, so it is not a fair estimate; use a smaller "
+                    f"eps or a point further from 0"
+                )
         elif node.op == "sqrt" and node.data == 0.0:
             notes.append("sqrt is evaluated at 0, where its derivative is infinite")
     return notes
@@ -126,7 +135,10 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1):
         raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
     if not eps > 0.0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-    point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("gradcheck: needs at least one input to differentiate by, got none")
+    point = [x.data if isinstance(x, Value) else Value(x).data for x in inputs]
     names = [x.label if isinstance(x, Value) and x.label else f"x[{i}]" for i, x in enumerate(inputs)]
     count = len(point)
     notes = []
@@ -176,7 +188,7 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1):
 
     report = GradcheckReport(rows, order=order, eps=eps, atol=atol, rtol=rtol, names=names, notes=notes)
     if not report:
-        report.notes.extend(_kinks(output, {v: n for v, n in zip(variables, names)}))
+        report.notes.extend(_kinks(output, {v: n for v, n in zip(variables, names)}, eps))
         what = "fn" if order == 1 else "the gradient of fn"
         for row in report.failures:
             if abs(row.numeric) * eps > 0.1 and abs(row.analytic) * eps < 0.1:

@@ -1,7 +1,7 @@
 """A short tour of the engine: build an expression, run backward, take grad twice.
 
-Run it with `make demo` or `python examples/engine_tour.py` in the project's
-virtual environment. Uses only the public API.
+Run it with `.venv/bin/python examples/engine_tour.py` after `make test` or
+`make demo` has set up the virtual environment. Uses only the public API.
 """
 
 from autograd import Value, grad, gradcheck

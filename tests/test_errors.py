@@ -130,3 +130,10 @@ def test_other_bad_arguments():
         Value(1.0, label=3)
     with pytest.raises(TypeError, match="str"):
         Value(1.0).backward("1")
+
+
+def test_an_int_too_large_for_a_float_is_a_value_error_not_an_overflow():
+    with pytest.raises(ValueError, match="too large for a float"):
+        Value(10**400)
+    with pytest.raises(ValueError, match="too large for a float"):
+        Value(1.0) + 10**400

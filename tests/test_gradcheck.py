@@ -151,3 +151,15 @@ def test_bad_arguments():
         gradcheck(smooth, [0.1, 0.2], eps=0.0)
     with pytest.raises(TypeError, match="Value"):
         gradcheck(lambda x: 2.0, [0.1])
+
+
+def test_a_point_closer_to_a_kink_than_the_step_is_named_in_the_report():
+    report = gradcheck(lambda x: x.relu(), [1e-8])
+    assert not report
+    assert "within 10 eps of its kink" in str(report)
+
+
+@pytest.mark.parametrize("inputs", [[], ["1.5"], [True], [None]])
+def test_inputs_must_be_numbers(inputs):
+    with pytest.raises((TypeError, ValueError)):
+        gradcheck(lambda *xs: xs[0] if xs else Value(0.0), inputs)

@@ -350,3 +350,32 @@ def test_max_nodes_counts_nodes_exactly():
     assert len(parse_dot(to_dot(long_chain(6000), max_nodes=None, legend=False).source)[0]) == 6001
     with pytest.raises(ValueError, match="max_nodes"):
         to_dot(chain, max_nodes=0)
+
+
+def test_a_label_that_is_not_text_is_a_clear_type_error():
+    x = Value(1.0)
+    x.label = 5  # assignment cannot be checked by the slot
+    with pytest.raises(TypeError, match="label must be a str, got int 5"):
+        to_dot(x * 2)
+
+
+def test_a_node_feeding_many_ranks_does_not_constrain_the_layout():
+    # x feeds every node of a 30-long chain: ranked edges would make the layout quadratic.
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(30):
+        y = y + x
+    nodes, edges = parse_dot(to_dot(y).source)
+    x_id = next(node_id for node_id, attrs in nodes.items() if record_fields(attrs["label"])[0] == "x")
+    from_x = [attrs for tail, _, attrs in edges if tail == x_id]
+    others = [attrs for tail, _, attrs in edges if tail != x_id]
+    assert len(from_x) == 31
+    assert all(attrs.get("constraint") == "false" for attrs in from_x)
+    assert all("constraint" not in attrs for attrs in others)
+
+
+def test_a_layer_feeding_one_rank_keeps_its_layout():
+    inputs = [Value(float(i), f"x{i}") for i in range(12)]
+    outputs = [total([x * (j + 1) for x in inputs]) for j in range(12)]
+    _, edges = parse_dot(to_dot(total(outputs)).source)
+    assert all("constraint" not in attrs for _, _, attrs in edges)

@@ -19,8 +19,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def drawing(tmp_path_factory):
-    """The example script's SVG, parsed, and what it printed."""
+def drawn_file(tmp_path_factory):
+    """The example script's SVG, drawn now by the embedded Graphviz."""
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("TRACEGRAD_GRAPHVIZ", "embedded")
     spec = importlib.util.spec_from_file_location("draw_worked_example", EXAMPLE)
@@ -31,7 +31,13 @@ def drawing(tmp_path_factory):
         module.main(["draw_worked_example.py", str(out)])
     finally:
         monkeypatch.undo()
-    return ET.parse(out).getroot()
+    return out
+
+
+@pytest.fixture(scope="module")
+def drawing(drawn_file):
+    """The example script's SVG, parsed."""
+    return ET.parse(drawn_file).getroot()
 
 
 def boxes(root):
@@ -89,3 +95,11 @@ def test_the_neurons_are_drawn_as_clusters(drawing):
     clusters = [group for group in drawing.iter(f"{SVG}g") if group.get("class") == "cluster"]
     names = sorted(next(group.iter(f"{SVG}text")).text for group in clusters)
     assert names == ["neuron h1", "neuron h2", "neuron o1", "neuron o2"]
+
+
+def test_the_committed_drawing_is_up_to_date(drawn_file):
+    committed = Path(__file__).resolve().parent.parent / "docs" / "worked_example.svg"
+    assert drawn_file.read_bytes() == committed.read_bytes(), (
+        "docs/worked_example.svg differs from what the code draws now: "
+        "run TRACEGRAD_GRAPHVIZ=embedded .venv/bin/python examples/draw_worked_example.py and commit the result"
+    )

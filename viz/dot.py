@@ -27,6 +27,7 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 # How an op reads in a drawing; an op missing here is shown by its name.
 OP_SYMBOLS = {"weighted_sum": "w·x + b", "neg": "−x", "abs": "|x|", "sum": "Σ"}
 
+_SCATTER_LIMIT = 8  # see _feeds_many_ranks
 _FONT = "Courier"
 _LEAF_FILL = "#e3eefa"
 _ROOT_FILL = "#fdf0c2"
@@ -110,6 +111,11 @@ def node_names(order):
     """
     uses = {}
     for node in order:
+        if not isinstance(node.label, str):
+            raise TypeError(
+                f"a node's label must be a str, got {type(node.label).__name__} {node.label!r} "
+                f"on the {node.op or 'leaf'} node with data {node.data!r}"
+            )
         if node.label:
             uses[node.label] = uses.get(node.label, 0) + 1
     names = {}
@@ -302,6 +308,7 @@ def to_dot(
         if index in used:
             graph.subgraph(cluster)
 
+    scattered = _feeds_many_ranks(order)
     for node in order:
         for parent, local in zip(node.parents, node.local_grads):
             label = format_number(local, digits)
@@ -310,5 +317,25 @@ def to_dot(
             attributes = {"label": label, "decorate": "true"}
             if parent in emphasised:
                 attributes.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2")
+            if parent in scattered:
+                attributes["constraint"] = "false"
             graph.edge(ids[parent], ids[node], **attributes)
     return graph
+
+
+def _feeds_many_ranks(order, limit=_SCATTER_LIMIT):
+    """The nodes whose children lie at more than `limit` different depths.
+
+    Such a node (x in x + x + ... + x) pulls its edges across the whole drawing,
+    and Graphviz lays each long edge out as a chain of dummy nodes, one per
+    rank: the layout grows quadratic and takes minutes. Its edges are drawn
+    without ranking constraints instead, which keeps the layout fast. A node
+    feeding many nodes of one layer (an MLP's hidden output) is not affected.
+    """
+    depth = {}
+    child_depths = {}
+    for node in order:
+        depth[node] = 1 + max((depth[parent] for parent in node.parents), default=-1)
+        for parent in node.parents:
+            child_depths.setdefault(parent, set()).add(depth[node])
+    return {node for node, depths in child_depths.items() if len(depths) > limit}
