@@ -9,6 +9,7 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
 - `nn.training`: `fit`, `evaluate`
 - `nn.worked_example`: the classic step-by-step backpropagation example
+- `nn.checks`: the argument checks the modules share (numbers that fit a float, safe reprs)
 
 The import name `nn` is shared with other packages; `__tracegrad__` below is
 the marker our tests check, so a shadowed install fails loudly.

@@ -1,8 +1,8 @@
 """Small 2-D classification data sets, pure Python, reproducible from an `rng`.
 
 Owns `two_moons`, `circles`, `xor` and `spirals` (and `DATASETS`, name ->
-function). Imports the standard library only (not even `autograd`); never
-`viz`.
+function). Imports the standard library and `nn.checks` only (not even
+`autograd`); never `viz`.
 
 Each function returns `(points, labels)`: `points` a list of `(x, y)` float
 tuples, `labels` a list of ints, shuffled with `rng` (a `random.Random`; a
@@ -18,6 +18,8 @@ that is not a random.Random).
 
 import math
 import random
+
+from nn.checks import shown
 
 
 def two_moons(n=100, *, noise=0.1, rng=None):
@@ -77,8 +79,8 @@ def spirals(n=100, *, classes=2, turns=1.0, noise=0.05, rng=None):
     if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
         raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
     _check_count("spirals", "n", n, classes)
-    if isinstance(turns, bool) or not isinstance(turns, (int, float)) or not math.isfinite(turns) or turns <= 0:
-        raise ValueError(f"spirals: turns must be a finite number > 0, got {turns!r}")
+    if not _fits_a_float(turns) or turns <= 0:
+        raise ValueError(f"spirals: turns must be a finite number > 0, got {shown(turns)}")
     _check_noise("spirals", noise)
     rng = _check_rng("spirals", rng)
     points = []
@@ -122,8 +124,18 @@ def _check_count(owner, name, count, minimum):
 
 
 def _check_noise(owner, noise):
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"{owner}: noise (a standard deviation) must be a finite number >= 0, got {noise!r}")
+    if not _fits_a_float(noise) or noise < 0:
+        raise ValueError(f"{owner}: noise (a standard deviation) must be a finite number >= 0, got {shown(noise)}")
+
+
+def _fits_a_float(number):
+    """True for an int or float (not a bool) whose value is a finite float."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return False
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int beyond the largest float
+        return False
 
 
 def _check_rng(owner, rng):

@@ -18,10 +18,10 @@ Random initialisation follows micrograd: weights uniform in [-1, 1] drawn from
 `rng` (a `random.Random`; a fresh unseeded one when None), biases 0.
 """
 
-import math
 import random
 
 from autograd import Value, weighted_sum
+from nn.checks import finite_float, is_number, is_sequence, shown
 from nn.module import Module
 
 # Activation name -> the Value method applying it (None: the net input is the output).
@@ -35,45 +35,47 @@ class Neuron(Module):
         _check_count("Neuron", "nin", nin)
         _check_activation("Neuron", activation)
         _check_label("Neuron", label)
-        prefix = f"{label}." if label else ""
         _check_rng("Neuron", rng)
         if weights is None:
             rng = random.Random() if rng is None else rng
             weights = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
-        elif isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or len(weights) != nin:
+        elif not is_sequence(weights) or len(weights) != nin:
             raise ValueError(f"Neuron: weights must be {nin} numbers (one per input), got {_shape_of(weights)}")
-        self.weights = [_parameter(w, f"{prefix}w{i}", f"Neuron: weights[{i}]") for i, w in enumerate(weights)]
-        self.bias = _parameter(0.0 if bias is None else bias, f"{prefix}b", "Neuron: bias")
+        self.weights = [_parameter(w, _named(label, f"w{i}"), f"Neuron: weights[{i}]") for i, w in enumerate(weights)]
+        self.bias = _parameter(0.0 if bias is None else bias, _named(label, "b"), "Neuron: bias")
         self.activation = activation
         self.label = label
         self._activate = ACTIVATIONS[activation]
         self._net_label = f"net_{label}" if label else "net"
         self._out_label = f"out_{label}" if label else "out"
+        self._title = f"Neuron {label!r}" if label else "Neuron"
 
     @property
     def nin(self):
         return len(self.weights)
 
     def net(self, inputs):
-        """The net input sum_i w_i * x_i + b: one `weighted_sum` node."""
-        if len(inputs) != len(self.weights):
-            raise ValueError(f"{self._name()}: expected {len(self.weights)} inputs, got {len(inputs)}")
+        """The net input sum_i w_i * x_i + b: one `weighted_sum` node. Numbers become input leaves x0, x1, ..."""
+        return self._net(_checked_inputs(self._title, inputs, len(self.weights)))
+
+    def __call__(self, inputs):
+        """activation(net(inputs)): one Value. With "linear" that is the net node itself."""
+        return self._forward(_checked_inputs(self._title, inputs, len(self.weights)))
+
+    def _net(self, inputs):
         net = weighted_sum(self.weights, inputs, self.bias)
         net.label = self._net_label
         return net
 
-    def __call__(self, inputs):
-        """activation(net(inputs)): one Value. With "linear" that is the net node itself."""
-        net = self.net(inputs)
+    def _forward(self, inputs):
+        """The output for `inputs`, already checked: a list of `nin` Values (how a Layer calls its neurons)."""
+        net = self._net(inputs)
         activate = self._activate
         if activate is None:
             return net
         out = activate(net)
         out.label = self._out_label
         return out
-
-    def _name(self):
-        return f"Neuron {self.label!r}" if self.label else "Neuron"
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -102,41 +104,57 @@ class Layer(Module):
         label="",
         neuron_labels=None,
     ):
-        _check_count("Layer", "nin", nin)
-        _check_count("Layer", "nout", nout)
-        _check_activation("Layer", activation)
         _check_label("Layer", label)
+        owner = f"Layer {label!r}" if label else "Layer"
+        _check_count(owner, "nin", nin)
+        _check_count(owner, "nout", nout)
+        _check_activation(owner, activation)
+        if not isinstance(shared_bias, bool):
+            raise TypeError(f"{owner}: shared_bias must be True or False, got {shown(shared_bias)}")
         if neuron_labels is None:
             neuron_labels = [f"{label}.n{i}" if label else f"n{i}" for i in range(nout)]
-        elif isinstance(neuron_labels, str) or len(neuron_labels) != nout:
-            raise ValueError(f"Layer: neuron_labels must be {nout} strings, got {neuron_labels!r}")
-        _check_rng("Layer", rng)
+        else:
+            _check_neuron_labels(owner, neuron_labels, nout)
+        _check_rng(owner, rng)
         if weights is None:
             rng = random.Random() if rng is None else rng
             weights = [[rng.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)]
         else:
-            _check_matrix("Layer", weights, nout, nin)
+            _check_matrix(owner, weights, nout, nin)
         if shared_bias:
-            if isinstance(biases, (list, tuple)):
+            if is_sequence(biases):
                 raise ValueError(
-                    f"Layer: with shared_bias=True, biases must be one number or Value (the shared bias), "
+                    f"{owner}: with shared_bias=True, biases must be one number or Value (the shared bias), "
                     f"got {_shape_of(biases)}"
                 )
-            self.bias = _parameter(0.0 if biases is None else biases, f"{label}.b" if label else "b", "Layer: bias")
+            bias = 0.0 if biases is None else biases
+            self.bias = _parameter(bias, _named(label, "b"), f"{owner}: biases (the shared bias)")
             biases = [self.bias] * nout
         else:
             self.bias = None
             if biases is None:
                 biases = [0.0] * nout
-            elif isinstance(biases, (str, bytes)) or not hasattr(biases, "__len__") or len(biases) != nout:
-                raise ValueError(f"Layer: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
+            elif not is_sequence(biases) or len(biases) != nout:
+                raise ValueError(f"{owner}: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
+            biases = [
+                _parameter(b, _named(name, "b"), f"{owner}: biases[{index}]")
+                for index, (b, name) in enumerate(zip(biases, neuron_labels))
+            ]
+        # The parameters are made here, so a bad number is reported as the Layer's argument.
+        weights = [
+            [
+                _parameter(w, _named(name, f"w{column}"), f"{owner}: weights[{row}][{column}]")
+                for column, w in enumerate(ws)
+            ]
+            for row, (ws, name) in enumerate(zip(weights, neuron_labels))
+        ]
         self.neurons = [
-            Neuron(nin, activation, weights=row, bias=b, label=name)
-            for row, b, name in zip(weights, biases, neuron_labels)
+            Neuron(nin, activation, weights=ws, bias=b, label=name)
+            for ws, b, name in zip(weights, biases, neuron_labels)
         ]
         self.activation = activation
         self.label = label
-        self._input_labels = [f"x{i}" for i in range(nin)]
+        self._title = owner
 
     @property
     def nin(self):
@@ -148,12 +166,9 @@ class Layer(Module):
 
     def __call__(self, inputs):
         """The neurons' outputs, a list of `nout` Values. Numbers become input leaves x0, x1, ..."""
-        if len(inputs) != len(self._input_labels):
-            name = f"Layer {self.label!r}" if self.label else "Layer"
-            raise ValueError(f"{name}: expected {len(self._input_labels)} inputs, got {len(inputs)}")
         # Convert numbers once, so every neuron reads the same input node.
-        inputs = [x if x.__class__ is Value else _input(x, name) for x, name in zip(inputs, self._input_labels)]
-        return [neuron(inputs) for neuron in self.neurons]
+        inputs = _checked_inputs(self._title, inputs, len(self.neurons[0].weights))
+        return [neuron._forward(inputs) for neuron in self.neurons]
 
     def __repr__(self):
         shared = ", shared_bias=True" if self.bias is not None else ""
@@ -169,6 +184,10 @@ class Sequential(Module):
     """
 
     def __init__(self, layers):
+        if isinstance(layers, (str, bytes, dict)) or not hasattr(layers, "__iter__"):
+            raise TypeError(
+                f"Sequential: layers must be a list of Modules, got {type(layers).__name__}: {shown(layers)}"
+            )
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential: needs at least one layer, got none")
@@ -218,15 +237,19 @@ class MLP(Sequential):
         shared_bias=False,
     ):
         _check_count("MLP", "nin", nin)
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
-            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        if not is_sequence(sizes) or len(sizes) == 0:
+            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {shown(sizes)}")
         for index, size in enumerate(sizes):
             _check_count("MLP", f"sizes[{index}]", size)
         _check_activation("MLP", activation)
-        _check_activation("MLP", output_activation)
+        _check_activation("MLP", output_activation, "output_activation")
+        if not isinstance(shared_bias, bool):
+            raise TypeError(f"MLP: shared_bias must be True or False, got {shown(shared_bias)}")
         for name, given in (("weights", weights), ("biases", biases)):
-            if given is not None and (not isinstance(given, (list, tuple)) or len(given) != len(sizes)):
-                raise ValueError(f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {given!r}")
+            if given is not None and (not is_sequence(given) or len(given) != len(sizes)):
+                raise ValueError(
+                    f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {_shape_of(given)}"
+                )
         _check_rng("MLP", rng)
         if weights is None and rng is None:
             rng = random.Random()  # one generator for all layers
@@ -264,13 +287,13 @@ class MLP(Sequential):
 
 def _check_count(owner, name, count):
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {count!r}")
+        raise ValueError(f"{owner}: {name} must be a positive int, got {shown(count)}")
 
 
-def _check_activation(owner, activation):
+def _check_activation(owner, activation, name="activation"):
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         choices = ", ".join(repr(name) for name in ACTIVATIONS)
-        raise ValueError(f"{owner}: activation must be one of {choices}, got {activation!r}")
+        raise ValueError(f"{owner}: {name} must be one of {choices}, got {shown(activation)}")
 
 
 def _check_label(owner, label):
@@ -283,19 +306,29 @@ def _check_rng(owner, rng):
         raise TypeError(f"{owner}: rng must be a random.Random (or None), got {type(rng).__name__}")
 
 
+def _check_neuron_labels(owner, labels, count):
+    if not is_sequence(labels) or len(labels) != count:
+        raise ValueError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
+    for index, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise TypeError(
+                f"{owner}: neuron_labels[{index}] must be a str, got {type(label).__name__}: {shown(label)}"
+            )
+
+
 def _check_matrix(owner, weights, rows, columns):
     expected = f"{rows} rows (one per neuron) of {columns} numbers, shape ({rows}, {columns})"
-    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__") or len(weights) != rows:
+    if not is_sequence(weights) or len(weights) != rows:
         raise ValueError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
     for index, row in enumerate(weights):
-        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != columns:
+        if not is_sequence(row) or len(row) != columns:
             raise ValueError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
 
 
 def _shape_of(thing):
     """How many entries `thing` has, for messages: "3 entries", or what it is if not a list."""
-    if isinstance(thing, (str, bytes)) or not hasattr(thing, "__len__"):
-        return f"{type(thing).__name__} {thing!r}, not a list"
+    if not is_sequence(thing):
+        return f"{type(thing).__name__} {shown(thing)}, not a list"
     return f"{len(thing)} entr{'y' if len(thing) == 1 else 'ies'}"
 
 
@@ -303,15 +336,30 @@ def _parameter(x, label, what):
     """`x` itself if it is a Value, else a new parameter Value labelled `label`."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
-        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__}: {x!r}")
-    number = float(x)
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {number!r}")
-    return Value(number, label)
+    if not is_number(x):
+        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__}: {shown(x)}")
+    return Value(finite_float(x, what), label)
 
 
-def _input(x, label):
-    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
-        raise TypeError(f"Layer: inputs must be numbers or Values, got {type(x).__name__}: {x!r}")
-    return Value(x, label)
+def _named(owner_label, name):
+    """The label of a neuron's parameter: "h1.w0" for neuron "h1", "w0" for an unlabelled one."""
+    return f"{owner_label}.{name}" if owner_label else name
+
+
+def _checked_inputs(owner, inputs, count):
+    """`inputs` as a list of `count` Values; numbers become input leaves labelled x0, x1, ..."""
+    if not is_sequence(inputs):
+        raise TypeError(
+            f"{owner}: inputs must be a list of {count} numbers or Values, got {type(inputs).__name__}: {shown(inputs)}"
+        )
+    if len(inputs) != count:
+        raise ValueError(f"{owner}: expected {count} inputs, got {len(inputs)}")
+    return [x if x.__class__ is Value else _input(x, index, owner) for index, x in enumerate(inputs)]
+
+
+def _input(x, index, owner):
+    if isinstance(x, Value):
+        return x
+    if not is_number(x):
+        raise TypeError(f"{owner}: inputs must be numbers or Values, inputs[{index}] is {type(x).__name__}: {shown(x)}")
+    return Value(finite_float(x, f"{owner}: inputs[{index}]"), f"x{index}")

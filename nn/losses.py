@@ -6,9 +6,8 @@ Every loss checks its arguments (equal, non-zero lengths; labels in range) and
 raises `ValueError` saying what it expected. Sums are one `total` node.
 """
 
-import math
-
 from autograd import Value, total
+from nn.checks import finite_float, is_number, is_sequence, shown
 
 
 def squared_error(outputs, targets):
@@ -21,7 +20,8 @@ def squared_error(outputs, targets):
     _check_pairs("squared_error", outputs, targets, "targets")
     terms = []
     for index, (output, target) in enumerate(zip(outputs, targets)):
-        term = 0.5 * (target - _value(output, "squared_error")) ** 2
+        target = _target(target, f"squared_error: targets[{index}]")
+        term = 0.5 * (target - _value(output, f"squared_error: outputs[{index}]")) ** 2
         term.label = f"E_{index}"
         terms.append(term)
     loss = total(terms)
@@ -32,7 +32,11 @@ def squared_error(outputs, targets):
 def mse(outputs, targets):
     """Mean of (t_i - o_i)^2 over the n outputs; d/do_i = 2 (o_i - t_i) / n."""
     _check_pairs("mse", outputs, targets, "targets")
-    loss = total([(target - _value(output, "mse")) ** 2 for output, target in zip(outputs, targets)]) / len(outputs)
+    terms = [
+        (_target(target, f"mse: targets[{index}]") - _value(output, f"mse: outputs[{index}]")) ** 2
+        for index, (output, target) in enumerate(zip(outputs, targets))
+    ]
+    loss = total(terms) / len(outputs)
     loss.label = "mse"
     return loss
 
@@ -44,8 +48,8 @@ def hinge(scores, labels):
     for index, (score, label) in enumerate(zip(scores, labels)):
         y = _number(label, f"hinge: labels[{index}]")
         if y not in (-1.0, 1.0):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {label!r} at index {index}")
-        terms.append((1.0 - _value(score, "hinge") * y).relu())
+            raise ValueError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
+        terms.append((1.0 - _value(score, f"hinge: scores[{index}]") * y).relu())
     loss = total(terms) / len(terms)
     loss.label = "hinge"
     return loss
@@ -62,17 +66,17 @@ def binary_cross_entropy(probs, targets):
     _check_pairs("binary_cross_entropy", probs, targets, "targets")
     terms = []
     for index, (prob, target) in enumerate(zip(probs, targets)):
-        p = _value(prob, "binary_cross_entropy")
+        p = _value(prob, f"binary_cross_entropy: probs[{index}]")
         t = _number(target, f"binary_cross_entropy: targets[{index}]")
         if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {target!r} at index {index}")
+            raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {shown(target)} at index {index}")
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r} at index {index}{_of(p)}"
             )
         if (t > 0.0 and p.data == 0.0) or (t < 1.0 and p.data == 1.0):
             raise ValueError(
-                f"binary_cross_entropy: probability {p.data!r} at index {index}{_of(p)} with target {target!r} "
+                f"binary_cross_entropy: probability {p.data!r} at index {index}{_of(p)} with target {shown(target)} "
                 f"makes the loss infinite (log 0); the model is certain and wrong"
             )
         if t == 1.0:
@@ -95,15 +99,16 @@ def cross_entropy(logits, target_index):
     exponent is <= 0 and nothing overflows: logits [1000, 0] give finite
     numbers.
     """
-    if isinstance(logits, (str, bytes)) or not hasattr(logits, "__len__") or len(logits) == 0:
-        raise ValueError(f"cross_entropy: logits must be a non-empty list, got {logits!r}")
+    if not is_sequence(logits) or len(logits) == 0:
+        raise ValueError(f"cross_entropy: logits must be a non-empty list, got {shown(logits)}")
     if isinstance(target_index, bool) or not isinstance(target_index, int):
-        raise ValueError(f"cross_entropy: target_index must be an int, got {target_index!r}")
+        raise ValueError(f"cross_entropy: target_index must be an int, got {shown(target_index)}")
     if not 0 <= target_index < len(logits):
         raise ValueError(
-            f"cross_entropy: target_index must be in 0..{len(logits) - 1} for {len(logits)} logits, got {target_index}"
+            f"cross_entropy: target_index must be in 0..{len(logits) - 1} for {len(logits)} logits, "
+            f"got {shown(target_index)}"
         )
-    logits = [_value(z, "cross_entropy") for z in logits]
+    logits = [_value(z, f"cross_entropy: logits[{index}]") for index, z in enumerate(logits)]
     largest = max(z.data for z in logits)
     shifted = [z - largest for z in logits]
     log_sum = total([s.exp() for s in shifted]).log()
@@ -114,7 +119,7 @@ def cross_entropy(logits, target_index):
 
 def _check_pairs(name, outputs, others, what):
     for given, called in ((outputs, "the first argument"), (others, what)):
-        if isinstance(given, (str, bytes, Value)) or not hasattr(given, "__len__"):
+        if not is_sequence(given):
             raise ValueError(f"{name}: {called} must be a list, got {type(given).__name__}")
     if len(outputs) != len(others):
         raise ValueError(
@@ -124,23 +129,28 @@ def _check_pairs(name, outputs, others, what):
         raise ValueError(f"{name}: needs at least one output, got an empty list")
 
 
-def _value(x, name):
+def _value(x, what):
+    """An output: a Value as it is, a finite number as a constant Value."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
-        raise TypeError(f"{name}: expected Values or numbers, got {type(x).__name__}: {x!r}")
-    return Value(x)
+    if not is_number(x):
+        raise TypeError(f"{what}: expected a Value or a number, got {type(x).__name__}: {shown(x)}")
+    return Value(finite_float(x, what))
+
+
+def _target(x, what):
+    """A regression target: a Value as it is (it may carry a label or be trained), or a finite float."""
+    if isinstance(x, Value):
+        return x
+    return _number(x, what)
 
 
 def _number(x, what):
     if isinstance(x, Value):
         x = x.data
-    if isinstance(x, (bool, str, bytes)) or not hasattr(x, "__float__"):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
-    number = float(x)
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {number!r}")
-    return number
+    if not is_number(x):
+        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {shown(x)}")
+    return finite_float(x, what)
 
 
 def _of(value):

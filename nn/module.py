@@ -7,25 +7,30 @@ only; never `viz`.
 How parameters are found. `named_parameters()` walks the instance attributes
 in the order they were first assigned (`vars(self)` keeps it): a `Value` is a
 parameter, a `Module` is walked with its attribute name as a prefix, a list or
-tuple is walked with the index as the name. Attributes whose names start with
-"_" and everything else (numbers, strings, functions) are skipped. There is no
-registration magic: a model's parameters are whatever its attributes hold, so
-a reader sees them in `__init__`. A Value reached twice (a shared bias) is
-listed once, under the first name met.
+tuple is walked with the index as the name, a dict with its keys as the names
+(in insertion order; keys must be non-empty str without "."). Attributes whose
+names start with "_" and everything else (numbers, strings, functions) are
+skipped, so keep other dicts in "_" attributes. There is no registration
+magic: a model's parameters are whatever its attributes hold, so a reader sees
+them in `__init__`. A Value reached twice (a shared bias) is listed once, under
+the first name met; so is a Module, list, tuple or dict reached twice, which
+also makes a cycle (a child holding its parent) harmless.
 
 Weight files are JSON, `{"format": "tracegrad.nn/1", "model": <class name>,
-"parameters": {name: number}}`, written to a temporary file in the same
-directory and moved into place with `os.replace`, so a crash never leaves half
-a file. Never pickle: loading a weight file runs no code.
+"parameters": {name: number}}`, written by `write_atomically` (a temporary
+file in the same directory moved into place with `os.replace`), so a crash
+never leaves half a file. Never pickle: loading a weight file runs no code.
 """
 
 import contextlib
 import json
 import math
+import numbers
 import os
 import secrets
 
 from autograd import Value
+from nn.checks import shown
 
 FILE_FORMAT = "tracegrad.nn/1"
 
@@ -37,6 +42,9 @@ class Module:
         """List of `(name, Value)`, dotted names in attribute order, each Value once."""
         found = []
         seen = set()
+        # ids of the Modules, lists, tuples and dicts already walked: each is walked once,
+        # under the first name met, so a cycle ends and a shared child is not listed twice.
+        walked = set()
         # An explicit stack instead of recursion; pushed reversed so items pop in order.
         stack = [("", self)]
         while stack:
@@ -46,15 +54,12 @@ class Module:
                     seen.add(item)
                     found.append((name, item))
                 continue
-            if isinstance(item, Module):
-                children = [(key, child) for key, child in vars(item).items() if not key.startswith("_")]
-            elif isinstance(item, (list, tuple)):
-                children = [(str(index), child) for index, child in enumerate(item)]
-            else:
+            if id(item) in walked:
                 continue
+            walked.add(id(item))
             prefix = f"{name}." if name else ""
-            for key, child in reversed(children):
-                if isinstance(child, (Value, Module, list, tuple)):
+            for key, child in reversed(_children(item, name, type(self).__name__)):
+                if isinstance(child, (Value, Module, list, tuple, dict)):
                     stack.append((prefix + key, child))
         return found
 
@@ -84,6 +89,7 @@ class Module:
 
     def save(self, path):
         """Write the parameters to `path` as JSON, atomically. Returns the path."""
+        _check_path("save", path)
         state = self.state_dict()
         for name, number in state.items():
             if not math.isfinite(number):
@@ -91,22 +97,28 @@ class Module:
         document = {"format": FILE_FORMAT, "model": type(self).__name__, "parameters": state}
         # Floats are written with repr, which reads back to the same float bit for bit.
         text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-        _write_atomically(os.fspath(path), text)
+        write_atomically(path, text)
         return path
 
     def load(self, path):
         """Set the parameters from a file written by `save`, in place, all or nothing.
 
-        A file that is not valid JSON, not a tracegrad weight file, or whose
-        parameters do not match this model's names and numbers raises
-        `ValueError` and leaves the model unchanged. Returns the model.
+        A file that is not UTF-8 text, not valid JSON, not a tracegrad weight
+        file, or whose parameters do not match this model's names and numbers
+        raises `ValueError` naming the path and leaves the model unchanged (a
+        file that cannot be opened raises the usual `OSError`). Returns the model.
         """
-        path = os.fspath(path)
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        _check_path("load", path)
+        path = os.fsdecode(path)
+        try:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+        except UnicodeDecodeError as error:
+            raise ValueError(f"load: {path} is not a UTF-8 text file, so not a JSON weight file ({error})") from None
         try:
             document = json.loads(text, parse_constant=_reject_constant)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # RecursionError: JSON nested thousands deep, which no weight file is.
             raise ValueError(f"load: {path} is not a valid JSON weight file ({error})") from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise ValueError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
@@ -120,6 +132,30 @@ class Module:
 
     def __repr__(self):
         return f"{type(self).__name__}() with {len(self.parameters())} parameters"
+
+
+def _children(item, name, model):
+    """The `(key, child)` pairs `named_parameters` walks inside a Module, list, tuple or dict `item`."""
+    if isinstance(item, Module):
+        attributes = getattr(item, "__dict__", {})
+        return [(key, child) for key, child in attributes.items() if isinstance(key, str) and not key.startswith("_")]
+    if isinstance(item, (list, tuple)):
+        return [(str(index), child) for index, child in enumerate(item)]
+    if isinstance(item, dict):
+        for key in item:
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{model}.named_parameters: the dict {name!r} has the key {shown(key)} of type "
+                    f"{type(key).__name__}; keys of a dict attribute name parameters, so they must be str "
+                    f"(keep other dicts in attributes whose names start with '_')"
+                )
+            if not key or "." in key:
+                raise ValueError(
+                    f"{model}.named_parameters: the dict {name!r} has the key {key!r}; keys of a dict attribute "
+                    f"name parameters, so they must be non-empty and hold no '.'"
+                )
+        return list(item.items())
+    return []
 
 
 def _checked_state(state, names, model):
@@ -138,45 +174,76 @@ def _checked_state(state, names, model):
         raise ValueError(
             f"load_state_dict: the state does not fit this {model} ({len(names)} parameters): " + "; ".join(problems)
         )
-    numbers = []
+    checked = []
     for name in names:
         number = state[name]
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise ValueError(f"load_state_dict: {name!r} must be a number, got {type(number).__name__}: {number!r}")
-        number = float(number)
+        if isinstance(number, bool) or not isinstance(number, numbers.Real):
+            raise ValueError(
+                f"load_state_dict: {name!r} must be a number, got {type(number).__name__}: {shown(number)}"
+            )
+        try:
+            number = float(number)
+        except OverflowError:
+            raise ValueError(f"load_state_dict: {name!r} is too large for a float, got {shown(number)}") from None
         if not math.isfinite(number):
             raise ValueError(f"load_state_dict: {name!r} must be finite, got {number!r}")
-        numbers.append(number)
-    return numbers
+        checked.append(number)
+    return checked
 
 
 def _listing(names, limit=5):
-    shown = ", ".join(repr(name) for name in names[:limit])
+    listed = ", ".join(shown(name) for name in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return f"{len(names)} ({shown}{more})"
+    return f"{len(names)} ({listed}{more})"
 
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not a number a weight file may hold")
 
 
-def _write_atomically(path, text):
-    """Write `text` to a new temporary file beside `path`, then move it over `path`.
+def _check_path(owner, path):
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{owner}: path must be a str or an os.PathLike such as pathlib.Path, got {type(path).__name__}"
+        )
 
-    `os.replace` within one directory is atomic: readers see the old file or
-    the new one, never a part. The temporary file is created like any new file
-    (mode 0o666 less the umask), so the result has the usual permissions.
+
+def write_atomically(path, data):
+    """Write `data` (str, written as UTF-8, or bytes) to `path` atomically; returns `path`.
+
+    The data goes to a new temporary file beside `path`, is flushed and
+    fsynced, and is then moved over `path` with `os.replace`, which within one
+    directory is atomic: readers see the old file or the new one, never a part,
+    and a failed write leaves any existing file at `path` as it was and no
+    temporary file behind. The file is created like any new file (mode 0o666
+    less the umask), so it has the usual permissions. An `OSError` (a missing
+    directory, no permission, a full disk) names `path`, never the temporary
+    file.
     """
-    directory, name = os.path.split(os.path.abspath(path))
+    _check_path("write_atomically", path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    elif not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"write_atomically: data must be str or bytes, got {type(data).__name__}")
+    target = os.fsdecode(path)
+    directory, name = os.path.split(os.path.abspath(target))
     temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+    except OSError as error:
+        if error.errno is None:
+            error.add_note(f"while writing {target}")
+            raise
+        # The same kind of error (OSError picks the subclass from errno), about the user's path.
+        raise OSError(error.errno, error.strerror, target) from None
+    return path

@@ -11,8 +11,10 @@ parameter, with every parameter and the optimizer's state unchanged.
 """
 
 import math
+import numbers
 
 from autograd import Value
+from nn.checks import finite_nonnegative, shown
 
 
 class Optimizer:
@@ -20,24 +22,32 @@ class Optimizer:
 
     def __init__(self, params, lr):
         name = type(self).__name__
+        if isinstance(params, (Value, str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError(
+                f"{name}: params must be a list of Values such as model.parameters(), "
+                f"got {type(params).__name__}: {shown(params)}"
+            )
         params = list(params)
         if not params:
             raise ValueError(f"{name}: got an empty parameter list")
         seen = set()
         for index, p in enumerate(params):
             if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{index}] must be a Value, got {type(p).__name__}")
+                raise TypeError(f"{name}: params[{index}] must be a Value, got {type(p).__name__}: {shown(p)}")
             if p in seen:
                 raise ValueError(f"{name}: {_describe(index, p)} appears more than once in params")
             seen.add(p)
-        _check_rate(name, "lr", lr)
         self.params = params
-        self.lr = lr
+        self.lr = _check_rate(name, "lr", lr)
 
     def zero_grad(self):
         """Set `.grad` of every parameter to 0.0."""
         for p in self.params:
             p.grad = 0.0
+
+    def _learning_rate(self):
+        """`lr` checked again at each step, since it may have been set since construction (a schedule does)."""
+        return _check_rate(f"{type(self).__name__}.step", "lr", self.lr)
 
     def _gradients(self):
         """Every parameter's gradient, or ValueError naming the first that is not finite."""
@@ -67,14 +77,13 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0):
         super().__init__(params, lr)
-        _check_rate("SGD", "momentum", momentum)
-        self.momentum = momentum
+        self.momentum = _check_rate("SGD", "momentum", momentum)
         self.velocity = [0.0] * len(self.params)
 
     def step(self):
         """One update of every parameter from its `.grad` (all or nothing)."""
+        lr = self._learning_rate()
         gradients = self._gradients()
-        lr = self.lr
         if self.momentum == 0.0:
             self._assign([p.data - lr * g for p, g in zip(self.params, gradients)])
             return
@@ -94,25 +103,25 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {shown(betas)}")
         for index, beta in enumerate(betas):
-            if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: betas[{index}] must be a number in [0, 1), got {beta!r}")
-        _check_rate("Adam", "eps", eps)
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: betas[{index}] must be a number in [0, 1), got {shown(beta)}")
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = eps
+        self.eps = _check_rate("Adam", "eps", eps)
         self.steps = 0
         self.first_moment = [0.0] * len(self.params)
         self.second_moment = [0.0] * len(self.params)
 
     def step(self):
         """One update of every parameter from its `.grad` (all or nothing)."""
+        lr = self._learning_rate()
         gradients = self._gradients()
         beta1, beta2 = self.betas
         steps = self.steps + 1
         correction1 = 1.0 - beta1**steps
         correction2 = 1.0 - beta2**steps
-        lr, eps = self.lr, self.eps
+        eps = self.eps
         first = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self.first_moment, gradients)]
         second = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self.second_moment, gradients)]
         new_data = []
@@ -127,8 +136,7 @@ class Adam(Optimizer):
 
 
 def _check_rate(owner, name, number):
-    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {number!r}")
+    return finite_nonnegative(number, f"{owner}: {name}")
 
 
 def _describe(index, p):

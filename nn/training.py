@@ -12,15 +12,19 @@ model's outputs and so how accuracy is counted:
 | "binary_cross_entropy" | 1 probability  | 0 or 1 (or [0,1]) | 1 if probability > .5 |
 | "cross_entropy"        | k logits       | class index       | index of the largest  |
 | "mse"                  | k values       | number or k list  | none (accuracy None)  |
+
+The model is any `Module` whose call returns a Value or a list of Values; a
+single Value counts as a list of one (a `Neuron` is a model too).
 """
 
-import math
 import random
 from dataclasses import dataclass
 
-from autograd import no_grad, total, weighted_sum
+from autograd import Value, no_grad, total, weighted_sum
+from nn.checks import finite_nonnegative, is_sequence, shown
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
 from nn.module import Module
+from nn.optim import Optimizer
 
 LOSSES = ("hinge", "binary_cross_entropy", "cross_entropy", "mse")
 
@@ -65,7 +69,8 @@ def fit(
     sets `optimizer.lr` before each epoch. `callback(report)` runs after each
     epoch; returning True stops training early.
     """
-    _check_fit_arguments(model, inputs, labels, loss, epochs, batch_size, callback, l2, schedule)
+    _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, schedule)
+    l2 = finite_nonnegative(l2, "fit: l2")
     if batch_size is not None:
         if rng is None:
             rng = random.Random()
@@ -77,18 +82,18 @@ def fit(
     history = []
     for epoch in range(epochs):
         if schedule is not None:
-            optimizer.lr = schedule(epoch)
+            optimizer.lr = _scheduled_rate(schedule, epoch)
         if batch_size is not None:
             rng.shuffle(order)
         loss_sum = 0.0
         correct = 0
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            outputs = [model(inputs[i]) for i in batch]
+            outputs = [_outputs(model, inputs, i, "fit") for i in batch]
             targets = [labels[i] for i in batch]
             objective = _batch_loss(loss, outputs, targets)
             correct += _count_correct(loss, outputs, targets)
-            if l2:
+            if l2 and parameters:
                 objective = objective + l2 * weighted_sum(parameters, parameters)
             optimizer.zero_grad()
             objective.backward()
@@ -112,10 +117,11 @@ def evaluate(model, inputs, labels, *, loss):
 
     Accuracy is None for "mse". The loss has no L2 penalty.
     """
+    _check_model("evaluate", model)
     _check_examples("evaluate", inputs, labels)
     _check_loss("evaluate", loss)
     with no_grad():
-        outputs = [model(x) for x in inputs]
+        outputs = [_outputs(model, inputs, i, "evaluate") for i in range(len(inputs))]
         value = _batch_loss(loss, outputs, list(labels)).data
     accuracy = None if loss == "mse" else _count_correct(loss, outputs, labels) / len(inputs)
     return value, accuracy
@@ -130,6 +136,23 @@ def predict(loss, outputs):
     if loss == "cross_entropy":
         return max(range(len(outputs)), key=lambda k: outputs[k].data)
     raise ValueError(f"predict: {loss!r} is a regression loss with no classes; use one of {LOSSES[:3]}")
+
+
+def _outputs(model, inputs, index, owner):
+    """`model(inputs[index])` as a list of Values: a single Value becomes a list of one."""
+    result = model(inputs[index])
+    if isinstance(result, Value):
+        return [result]
+    if isinstance(result, (list, tuple)) and result and all(isinstance(value, Value) for value in result):
+        return list(result)
+    raise TypeError(
+        f"{owner}: the model must return a Value or a non-empty list of Values, "
+        f"got {type(result).__name__}: {shown(result)} for inputs[{index}]"
+    )
+
+
+def _scheduled_rate(schedule, epoch):
+    return finite_nonnegative(schedule(epoch), f"fit: the learning rate schedule({epoch})")
 
 
 def _batch_loss(loss, outputs, targets):
@@ -158,9 +181,15 @@ def _single(outputs, loss):
     return outputs[0]
 
 
+def _check_model(owner, model):
+    if not isinstance(model, Module) or not callable(model):
+        raise TypeError(f"{owner}: model must be a callable nn Module, got {type(model).__name__}")
+
+
 def _check_examples(owner, inputs, labels):
-    if not hasattr(inputs, "__len__") or not hasattr(labels, "__len__"):
-        raise ValueError(f"{owner}: inputs and labels must be lists")
+    for name, given in (("inputs", inputs), ("labels", labels)):
+        if not is_sequence(given):
+            raise ValueError(f"{owner}: {name} must be a list, got {type(given).__name__}: {shown(given)}")
     if len(inputs) != len(labels):
         raise ValueError(f"{owner}: needs one label per input, got {len(inputs)} inputs and {len(labels)} labels")
     if not inputs:
@@ -168,21 +197,31 @@ def _check_examples(owner, inputs, labels):
 
 
 def _check_loss(owner, loss):
-    if loss not in LOSSES:
-        raise ValueError(f"{owner}: loss must be one of {', '.join(map(repr, LOSSES))}, got {loss!r}")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ValueError(f"{owner}: loss must be one of {', '.join(map(repr, LOSSES))}, got {shown(loss)}")
 
 
-def _check_fit_arguments(model, inputs, labels, loss, epochs, batch_size, callback, l2, schedule):
-    if not isinstance(model, Module) or not callable(model):
-        raise TypeError(f"fit: model must be a callable nn Module, got {type(model).__name__}")
+def _check_optimizer(model, optimizer):
+    for method in ("step", "zero_grad"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(
+                f"fit: optimizer must have step() and zero_grad(), such as nn.SGD or nn.Adam, "
+                f"got {type(optimizer).__name__}"
+            )
+    # An optimizer made for another model would train nothing, silently.
+    if isinstance(optimizer, Optimizer) and not set(optimizer.params) & set(model.parameters()):
+        raise ValueError("fit: the optimizer holds none of the model's parameters; build it with model.parameters()")
+
+
+def _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, schedule):
+    _check_model("fit", model)
     _check_examples("fit", inputs, labels)
     _check_loss("fit", loss)
+    _check_optimizer(model, optimizer)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+        raise ValueError(f"fit: epochs must be an int >= 0, got {shown(epochs)}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {shown(batch_size)}")
     for name, given in (("callback", callback), ("schedule", schedule)):
         if given is not None and not callable(given):
             raise ValueError(f"fit: {name} must be callable or None, got {type(given).__name__}")

@@ -20,10 +20,10 @@ Two update orders:
   come from, although its text says to use the original weights.
 """
 
-import math
 from dataclasses import dataclass
 
 from autograd import Value, grad, topological_order, weighted_sum
+from nn.checks import finite_float, finite_nonnegative, is_number, shown
 from nn.layers import Layer, Sequential
 from nn.losses import squared_error
 from nn.optim import SGD
@@ -233,17 +233,12 @@ def train(steps, *, learning_rate=LEARNING_RATE, order="exact", train_biases=Fal
     `train_biases=True` the shared b1 and b2 are trained too.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"train: steps must be an int >= 0, got {steps!r}")
+        raise ValueError(f"train: steps must be an int >= 0, got {shown(steps)}")
     if order not in ORDERS:
-        raise ValueError(f"train: order must be 'exact' or 'published', got {order!r}")
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, (int, float))
-        or not 0.0 <= learning_rate < math.inf
-    ):
-        raise ValueError(f"train: learning_rate must be a finite number >= 0, got {learning_rate!r}")
+        raise ValueError(f"train: order must be 'exact' or 'published', got {shown(order)}")
+    learning_rate = finite_nonnegative(learning_rate, "train: learning_rate")
     if not isinstance(train_biases, bool):
-        raise ValueError(f"train: train_biases must be True or False, got {train_biases!r}")
+        raise ValueError(f"train: train_biases must be True or False, got {shown(train_biases)}")
     model = network(weights)
     hidden, output = model.layers
     parameters = {p.label: p for p in model.parameters()}
@@ -303,10 +298,10 @@ def _checked_weights(weights):
         raise ValueError(f"weights must be a dict like {{'w1': 0.15, ...}}, got {type(weights).__name__}")
     for name, number in weights.items():
         if name not in INITIAL_WEIGHTS:
-            raise ValueError(f"weights: unknown name {name!r}; the names are {', '.join(INITIAL_WEIGHTS)}")
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-            raise ValueError(f"weights: {name} must be a finite number, got {number!r}")
-        numbers[name] = float(number)
+            raise ValueError(f"weights: unknown name {shown(name)}; the names are {', '.join(INITIAL_WEIGHTS)}")
+        if not is_number(number):
+            raise ValueError(f"weights: {name} must be a finite number, got {type(number).__name__}: {shown(number)}")
+        numbers[name] = finite_float(number, f"weights: {name}")
     return numbers
 
 

@@ -122,3 +122,16 @@ def test_bad_arguments_raise_value_error(call, message):
 def test_rng_must_be_a_random_instance(make):
     with pytest.raises(TypeError, match=r"random\.Random"):
         make(10, rng=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: two_moons(10, noise=10**400), "noise .* got an int of about 401 digits"),
+        (lambda: spirals(10, turns=10**400), "turns must be a finite number > 0, got an int of about 401 digits"),
+        (lambda: spirals(10, turns="1"), "turns must be a finite number > 0, got '1'"),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_value_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

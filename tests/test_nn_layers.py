@@ -245,3 +245,61 @@ def test_sizes_and_repr():
     assert repr(model) == "MLP(2, [16, 16, 1], 'relu', 'linear')"
     assert [layer.activation for layer in model.layers] == ["relu", "relu", "linear"]
     assert repr(Layer(2, 3, "tanh", shared_bias=True, rng=random.Random(0))) == "Layer(2, 3, 'tanh', shared_bias=True)"
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: Neuron(1, weights=[10**400]), ValueError, r"Neuron: weights\[0\] is too large for a float"),
+        (lambda: Layer(1, 1, weights=[[10**400]]), ValueError, r"Layer: weights\[0\]\[0\] is too large"),
+        (lambda: Layer(2, 1, weights=[[1.0, "2"]]), TypeError, r"Layer: weights\[0\]\[1\] must be a number"),
+        (lambda: Layer(1, 2, biases=[0.0, math.inf]), ValueError, r"Layer: biases\[1\] must be finite"),
+        (lambda: Layer(1, 2, biases=None, shared_bias="no"), TypeError, r"shared_bias must be True or False"),
+        (lambda: MLP(1, [2], shared_bias=1), TypeError, r"MLP: shared_bias must be True or False"),
+        (lambda: Layer(1, 2, neuron_labels=["a", 2]), TypeError, r"neuron_labels\[1\] must be a str"),
+        (lambda: Layer(1, 2, neuron_labels=5), ValueError, r"neuron_labels must be 2 strings"),
+        (lambda: Layer(1, 2, neuron_labels=(s for s in "ab")), ValueError, r"neuron_labels must be 2 strings"),
+        (
+            lambda: MLP(2, [2, 1], weights=[[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0, 3.0]]]),
+            ValueError,
+            r"Layer 'L1': weights must be 1 rows .* shape \(1, 2\); row 0 has 3 entries",
+        ),
+        (lambda: MLP(2, [2], biases=[[0.0, "x"]]), TypeError, r"Layer 'L0': biases\[1\] must be a number"),
+        (lambda: Sequential(5), TypeError, r"Sequential: layers must be a list of Modules"),
+        (lambda: Sequential(Layer(1, 1)), TypeError, r"Sequential: layers must be a list of Modules, got Layer"),
+    ],
+)
+def test_bad_arguments_name_the_argument_and_the_value(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("inputs", "error", "message"),
+    [
+        (5, TypeError, r"inputs must be a list of 2 numbers or Values, got int: 5"),
+        ("ab", TypeError, r"inputs must be a list of 2 numbers or Values, got str: 'ab'"),
+        ((x for x in [1.0, 2.0]), TypeError, r"inputs must be a list of 2 numbers or Values, got generator"),
+        ([1.0, None], TypeError, r"inputs must be numbers or Values, inputs\[1\] is NoneType: None"),
+        ([10**400, 1.0], ValueError, r"inputs\[0\] is too large for a float"),
+        ([1.0, math.nan], ValueError, r"inputs\[1\] must be finite, got nan"),
+        ([1.0], ValueError, r"expected 2 inputs, got 1"),
+    ],
+)
+def test_bad_inputs_to_a_neuron_a_layer_or_an_mlp_are_clear_errors(inputs, error, message):
+    models = {
+        "Neuron 'h'": Neuron(2, label="h", rng=random.Random(0)),
+        "Layer 'L'": Layer(2, 2, label="L", rng=random.Random(0)),
+        "Layer 'L0'": MLP(2, [2, 1], rng=random.Random(0)),
+    }
+    for name, model in models.items():
+        with pytest.raises(error, match=f"{name}: {message}"):
+            model(inputs)
+    with pytest.raises(error, match=f"Neuron 'h': {message}"):
+        models["Neuron 'h'"].net(inputs)
+
+
+def test_a_neuron_called_on_numbers_labels_its_inputs_like_a_layer():
+    out = Neuron(2, "linear", weights=[1.0, 2.0])([3, 4.0])
+    assert [node.label for node in out.parents[2:4]] == ["x0", "x1"]
+    assert [node.data for node in out.parents[2:4]] == [3.0, 4.0]

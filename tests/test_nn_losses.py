@@ -171,3 +171,25 @@ def test_losses_take_plain_numbers_too():
     assert mse([0.5, 1.0], [1.0, 1.0]).data == 0.125
     assert hinge([0.5], [1]).data == 0.5
     assert cross_entropy([0.0, 0.0], 1).data == pytest.approx(math.log(2), rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: mse([Value(1.0)], ["a"]), ValueError, r"mse: targets\[0\] must be a number, got str: 'a'"),
+        (lambda: squared_error([Value(1.0)], [None]), ValueError, r"squared_error: targets\[0\] must be a number"),
+        (lambda: mse([Value(1.0), Value(2.0)], [0.0, math.nan]), ValueError, r"mse: targets\[1\] must be finite"),
+        (lambda: mse([Value(1.0)], [10**400]), ValueError, r"mse: targets\[0\] is too large for a float"),
+        (lambda: squared_error([10**400], [1.0]), ValueError, r"squared_error: outputs\[0\] is too large"),
+        (lambda: mse(["1"], [1.0]), TypeError, r"mse: outputs\[0\]: expected a Value or a number, got str"),
+        (lambda: hinge([10**400], [1]), ValueError, r"hinge: scores\[0\] is too large for a float"),
+        (lambda: hinge([Value(1.0)], [10**400]), ValueError, r"hinge: labels\[0\] is too large for a float"),
+        (lambda: binary_cross_entropy([math.nan], [1]), ValueError, r"binary_cross_entropy: probs\[0\] must be finite"),
+        (lambda: cross_entropy([0.0, 10**400], 0), ValueError, r"cross_entropy: logits\[1\] is too large"),
+        (lambda: cross_entropy([0.0, 1.0], 10**400), ValueError, r"target_index must be in 0\.\.1 .* about 401 digits"),
+        (lambda: mse({"a": 1.0}, [1.0]), ValueError, r"mse: the first argument must be a list, got dict"),
+    ],
+)
+def test_bad_numbers_name_the_argument_and_the_index(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

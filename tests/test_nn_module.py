@@ -119,6 +119,11 @@ def bad_states(good):
     boolean = dict(good, **{names[-1]: True})
     nan = dict(good, **{names[-1]: math.nan})
     inf = dict(good, **{names[-1]: math.inf})
+    minus_inf = dict(good, **{names[-1]: -math.inf})
+    # Exact ints too large for a float (10**400 has 401 digits; 10**5000 cannot even be repr'd by default).
+    huge = dict(good, **{names[-1]: 10**400})
+    minus_huge = dict(good, **{names[-1]: -(10**400)})
+    enormous = dict(good, **{names[-1]: 10**5000})
     nested = dict(good, **{names[-1]: [0.5]})
     return {
         "missing": missing,
@@ -129,6 +134,10 @@ def bad_states(good):
         "bool": boolean,
         "nan": nan,
         "inf": inf,
+        "-inf": minus_inf,
+        "huge int": huge,
+        "huge negative int": minus_huge,
+        "enormous int": enormous,
         "list": nested,
         "not a dict": list(good.items()),
         "wrong shape": MLP(2, [5, 2], rng=random.Random(0)).state_dict(),
@@ -143,8 +152,10 @@ def test_a_bad_state_dict_raises_and_changes_nothing(kind):
     state = bad_states(donor)[kind]
     before = model.state_dict()
     outputs = outputs_of(model, POINTS)
-    with pytest.raises(ValueError, match="load_state_dict"):
+    with pytest.raises(ValueError, match="load_state_dict") as info:
         model.load_state_dict(state)
+    if kind not in ("missing", "unexpected", "renamed", "not a dict", "wrong shape"):
+        assert repr(list(donor)[-1]) in str(info.value)  # the message names the entry
     assert model.state_dict() == before
     assert outputs_of(model, POINTS) == outputs
 
@@ -210,6 +221,10 @@ def corrupt_files(good_text):
         "null": edited(lambda d: d["parameters"].update({names[0]: None})),
         "NaN literal": good_text.replace(str(document["parameters"][names[0]]), "NaN", 1),
         "Infinity literal": good_text.replace(str(document["parameters"][names[0]]), "-Infinity", 1),
+        "401-digit integer": good_text.replace(str(document["parameters"][names[0]]), "1" + "0" * 400, 1),
+        "overflowing float": good_text.replace(str(document["parameters"][names[0]]), "1e400", 1),
+        "5000-digit integer": good_text.replace(str(document["parameters"][names[0]]), "9" * 5000, 1),
+        "nested 100000 deep": "[" * 100_000 + "]" * 100_000,
         "wrong shape": json.dumps(
             {
                 "format": "tracegrad.nn/1",
@@ -297,3 +312,174 @@ def test_sequential_of_layers_round_trips(tmp_path):
     other = Sequential([Layer(2, 3, rng=random.Random(2)), Layer(3, 1, "linear", rng=random.Random(3))])
     other.load(tmp_path / "s.json")
     assert outputs_of(other, POINTS) == outputs_of(model, POINTS)
+
+
+def test_a_huge_int_in_a_state_dict_is_named_and_changes_nothing():
+    model = Neuron(2, weights=[1.0, 2.0], bias=3.0)
+    with pytest.raises(ValueError, match=r"'weights\.1' is too large for a float.*401 digits"):
+        model.load_state_dict({"weights.0": 5.0, "weights.1": 10**400, "bias": 6.0})
+    assert model.state_dict() == {"weights.0": 1.0, "weights.1": 2.0, "bias": 3.0}
+
+
+def test_a_weight_file_with_a_401_digit_integer_is_refused_by_name(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(
+        '{"format": "tracegrad.nn/1", "model": "Neuron", '
+        '"parameters": {"weights.0": 5.0, "weights.1": 1' + "0" * 400 + ', "bias": 6.0}}'
+    )
+    model = Neuron(2, weights=[1.0, 2.0], bias=3.0)
+    with pytest.raises(ValueError, match=r"'weights\.1' is too large") as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert model.state_dict() == {"weights.0": 1.0, "weights.1": 2.0, "bias": 3.0}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe{\x00}\x00", b'{"format": "tracegrad.nn/1", "parameters": {"bias": 1.0, "\xe9": 2}}'],
+    ids=["utf-16 bytes", "latin-1 byte"],
+)
+def test_a_file_that_is_not_utf8_is_a_value_error_naming_the_path(tmp_path, content):
+    path = tmp_path / "weights.json"
+    path.write_bytes(content)
+    model = Neuron(1, weights=[1.0], bias=2.0)
+    with pytest.raises(ValueError, match="not a UTF-8 text file") as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert model.state_dict() == {"weights.0": 1.0, "bias": 2.0}
+
+
+@pytest.mark.parametrize("path", [5, None, ["w.json"]])
+def test_save_and_load_need_a_path(path):
+    model = Neuron(1, weights=[1.0])
+    with pytest.raises(TypeError, match="save: path must be a str"):
+        model.save(path)
+    with pytest.raises(TypeError, match="load: path must be a str"):
+        model.load(path)
+
+
+class Tree(Module):
+    """A node that knows its parent and its children: cycles everywhere."""
+
+    def __init__(self, weight, parent=None):
+        self.weight = Value(weight)
+        self.parent = parent
+        self.children = []
+        self.me = self
+
+
+def test_cycles_end_and_list_every_parameter_once():
+    root = Tree(1.0)
+    left, right = Tree(2.0, root), Tree(3.0, root)
+    root.children = [left, right]
+    left.children = [Tree(4.0, left)]
+    left.children[0].children = [root]  # a grandchild holding the root
+    cyclic = [1]
+    cyclic.append(cyclic)  # a list holding itself
+    root.loop = cyclic
+    named = root.named_parameters()
+    assert named == [
+        ("weight", root.weight),
+        ("children.0.weight", left.weight),
+        ("children.0.children.0.weight", left.children[0].weight),
+        ("children.1.weight", right.weight),
+    ]
+    # From a child the walk goes up through `parent` first: each Module under its first name.
+    assert [name for name, _ in left.named_parameters()] == [
+        "weight",
+        "parent.weight",
+        "parent.children.1.weight",
+        "children.0.weight",
+    ]
+    # The state dict round-trips through such a model.
+    state = root.state_dict()
+    root.load_state_dict({name: 10.0 * number for name, number in state.items()})
+    assert [p.data for p in root.parameters()] == [10.0, 20.0, 40.0, 30.0]
+
+
+def test_a_module_reached_twice_is_listed_under_its_first_name():
+    class Twice(Module):
+        def __init__(self):
+            self.first = Neuron(1, weights=[1.0], bias=2.0)
+            self.pair = (Value(3.0), self.first)
+            self.second = self.first
+
+    model = Twice()
+    assert [name for name, _ in model.named_parameters()] == ["first.weights.0", "first.bias", "pair.0"]
+
+
+def test_dict_attributes_are_walked_in_insertion_order():
+    class Experts(Module):
+        def __init__(self):
+            self.scale = Value(1.0)
+            self.heads = {"zeta": Neuron(1, weights=[2.0], bias=3.0), "alpha": Value(4.0)}
+            self.table = {"w": Value(5.0), "nested": {"deep": [Value(6.0)]}, "note": "not a parameter"}
+            self.again = self.table  # the same dict again: walked once
+
+    model = Experts()
+    named = model.named_parameters()
+    assert [name for name, _ in named] == [
+        "scale",
+        "heads.zeta.weights.0",
+        "heads.zeta.bias",
+        "heads.alpha",
+        "table.w",
+        "table.nested.deep.0",
+    ]
+    assert [value.data for _, value in named] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    # Dict parameters take part in state dicts like any other.
+    model.load_state_dict({name: -number for name, number in model.state_dict().items()})
+    assert model.heads["alpha"].data == -4.0 and model.table["nested"]["deep"][0].data == -6.0
+
+
+def test_a_dict_with_keys_that_cannot_name_a_parameter_is_refused_by_name():
+    class Keyed(Module):
+        def __init__(self, table):
+            self.block = [Value(1.0), table]
+
+    with pytest.raises(TypeError, match=r"Keyed\.named_parameters: the dict 'block\.1' has the key 3 of type int"):
+        Keyed({3: Value(2.0)}).parameters()
+    with pytest.raises(ValueError, match=r"the dict 'block\.1' has the key 'a\.b'"):
+        Keyed({"a.b": Value(2.0)}).parameters()
+    with pytest.raises(ValueError, match=r"the dict 'block\.1' has the key ''"):
+        Keyed({"": Value(2.0)}).state_dict()
+
+
+def test_write_atomically_names_the_target_when_the_directory_is_missing(tmp_path):
+    target = tmp_path / "no such directory" / "weights.json"
+    with pytest.raises(FileNotFoundError) as info:
+        Neuron(1, weights=[1.0]).save(target)
+    assert info.value.filename == str(target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+    assert os.listdir(tmp_path) == []
+    # The same through the writer itself, with bytes.
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        nn.module.write_atomically(str(target), b"data")
+
+
+def test_a_write_that_fails_midway_keeps_the_old_file_and_names_the_target(tmp_path, monkeypatch):
+    path = tmp_path / "weights.json"
+    Neuron(2, weights=[1.0, 2.0], bias=3.0).save(path)
+    old_text = path.read_text()
+
+    def failing_fsync(descriptor):
+        raise OSError(5, "Input/output error")  # EIO, as a failing disk gives
+
+    monkeypatch.setattr(nn.module.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="Input/output error") as info:
+        Neuron(2, weights=[4.0, 5.0], bias=6.0).save(path)
+    assert info.value.filename == str(path)
+    assert path.read_text() == old_text
+    assert sorted(os.listdir(tmp_path)) == ["weights.json"]
+
+
+def test_write_atomically_writes_text_and_bytes_and_refuses_other_data(tmp_path):
+    path = tmp_path / "out.txt"
+    assert nn.module.write_atomically(path, "héllo\n") == path
+    assert path.read_bytes() == "héllo\n".encode()
+    nn.module.write_atomically(str(path), b"\x00\x01")
+    assert path.read_bytes() == b"\x00\x01"
+    with pytest.raises(TypeError, match="data must be str or bytes"):
+        nn.module.write_atomically(path, 3)
+    assert path.read_bytes() == b"\x00\x01"
+    assert sorted(os.listdir(tmp_path)) == ["out.txt"]

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from nn import MLP, SGD, Adam, EpochReport, Layer, evaluate, fit, two_moons, xor
+from autograd import Value
+from nn import MLP, SGD, Adam, EpochReport, Layer, Module, Neuron, evaluate, fit, two_moons, xor
 from nn.training import predict
 
 
@@ -160,6 +161,14 @@ def test_a_multi_output_model_with_hinge_is_refused():
         ({"schedule": 0.1}, "schedule"),
         ({"labels": [1]}, "one label per input"),
         ({"inputs": [], "labels": []}, "at least one"),
+        ({"inputs": "ab", "labels": [1, -1]}, "inputs must be a list"),
+        ({"labels": 1}, "labels must be a list"),
+        ({"l2": 10**400}, "l2"),
+        ({"l2": math.nan}, "l2"),
+        ({"schedule": lambda epoch: -0.1}, r"schedule\(0\)"),
+        ({"schedule": lambda epoch: math.nan}, r"schedule\(0\)"),
+        ({"schedule": lambda epoch: "0.1"}, r"schedule\(0\)"),
+        ({"optimizer": SGD([Value(1.0)], lr=0.1)}, "none of the model's parameters"),
     ],
 )
 def test_fit_checks_its_arguments(change, message):
@@ -180,3 +189,76 @@ def test_fit_checks_its_arguments(change, message):
 def test_fit_needs_a_model():
     with pytest.raises(TypeError, match="Module"):
         fit(lambda x: x, [[0.0]], [1], loss="hinge", optimizer=None, epochs=1)
+
+
+def test_fit_needs_an_optimizer():
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    for optimizer in (None, "sgd", lambda: None):
+        with pytest.raises(TypeError, match=r"optimizer must have step\(\) and zero_grad\(\)"):
+            fit(model, [[0.0, 1.0]], [1], loss="hinge", optimizer=optimizer, epochs=1)
+
+
+def test_a_bad_schedule_changes_no_parameter():
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    before = model.state_dict()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="schedule"):
+        fit(model, [[0.0, 1.0]], [1], loss="hinge", optimizer=optimizer, epochs=2, schedule=lambda epoch: -1.0)
+    assert model.state_dict() == before
+
+
+def test_fit_trains_a_neuron_whose_call_returns_a_value():
+    """A linear neuron w x + b with hinge loss: one full-batch SGD step against the derivative by hand."""
+    neuron = Neuron(1, "linear", weights=[0.5], bias=0.25)
+    xs, ys = [[1.0], [-2.0]], [1, 1]
+    (report,) = fit(neuron, xs, ys, loss="hinge", optimizer=SGD(neuron.parameters(), lr=0.1), epochs=1)
+    # Scores 0.75 and -0.75: both margins violated, hinge terms 0.25 and 1.75.
+    assert report.loss == pytest.approx(1.0, rel=1e-15)
+    assert report.accuracy == 0.5
+    # d/dw = mean(-y x) = (-1 + 2) / 2 = 0.5 and d/db = mean(-y) = -1.
+    assert neuron.weights[0].data == pytest.approx(0.5 - 0.1 * 0.5, rel=1e-15)
+    assert neuron.bias.data == pytest.approx(0.25 + 0.1 * 1.0, rel=1e-15)
+    loss, accuracy = evaluate(neuron, xs, ys, loss="hinge")
+    scores = [0.45 * 1.0 + 0.35, 0.45 * -2.0 + 0.35]
+    assert loss == pytest.approx(sum(max(0.0, 1.0 - s) for s in scores) / 2, rel=1e-14)
+    assert accuracy == 0.5
+
+
+def test_fit_takes_any_module_returning_a_value_or_a_list_of_values():
+    class Scale(Module):
+        """y = a x, returning a tuple, for mse."""
+
+        def __init__(self):
+            self.a = Value(1.0)
+
+        def __call__(self, x):
+            return (self.a * x[0],)
+
+    model = Scale()
+    (report,) = fit(model, [[1.0], [2.0]], [2.0, 4.0], loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=1)
+    # mse = ((1 - 2)^2 + (2 - 4)^2) / 2 = 2.5; d/da = (2 (1 - 2) 1 + 2 (2 - 4) 2) / 2 = -5.
+    assert report.loss == 2.5
+    assert model.a.data == pytest.approx(1.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("returned", ["a", 1.0, [], [1.0], None])
+def test_a_model_returning_something_else_is_a_clear_error(returned):
+    class Odd(Module):
+        def __init__(self):
+            self.w = Value(1.0)
+
+        def __call__(self, x):
+            return returned
+
+    model = Odd()
+    with pytest.raises(
+        TypeError, match=r"fit: the model must return a Value or a non-empty list of Values.*inputs\[0\]"
+    ):
+        fit(model, [[1.0]], [1], loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=1)
+    with pytest.raises(TypeError, match=r"evaluate: the model must return"):
+        evaluate(model, [[1.0]], [1], loss="hinge")
+
+
+def test_evaluate_needs_a_model():
+    with pytest.raises(TypeError, match="evaluate: model must be a callable nn Module"):
+        evaluate(None, [[0.0]], [1], loss="hinge")

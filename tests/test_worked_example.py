@@ -226,6 +226,11 @@ def test_other_weights_change_the_graph():
         ({"weights": {"w9": 1.0}}, "w9"),
         ({"weights": {"w1": "x"}}, "w1"),
         ({"weights": {"w1": float("nan")}}, "w1"),
+        ({"weights": {"w1": 10**400}}, "w1 is too large for a float"),
+        ({"weights": []}, "weights must be a dict"),
+        ({"learning_rate": 10**400}, "learning_rate must be a finite number >= 0, got an int of about 401 digits"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"learning_rate": "0.5"}, "learning_rate"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):
