@@ -9,6 +9,7 @@ refused, and the size is bounded. Imports `autograd` only.
 
 import ast
 import math
+import unicodedata
 
 from autograd import Value
 
@@ -47,7 +48,7 @@ def _where(node):
     return f" at column {column + 1}" if column is not None else ""
 
 
-def _check(tree):
+def _check(tree, source):
     """Refuse every syntax outside the whitelist; return the variable names used, in order."""
     names = {}  # name -> (line, column) of its first use
     function_names = set()  # the Name nodes that are the callee of an allowed call
@@ -65,6 +66,7 @@ def _check(tree):
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ExpressionError(f"only numbers may appear as constants, not {node.value!r}{_where(node)}")
+            _check_finite(node, source)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _CALLS:
                 shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
@@ -86,6 +88,19 @@ def _check(tree):
     return sorted(names, key=names.get)
 
 
+def _check_finite(node, source):
+    """Refuse a number literal that is not a finite float: `1e999` (inf) or an integer past 1.8e308."""
+    try:
+        finite = math.isfinite(float(node.value))
+    except OverflowError:
+        finite = False
+    if not finite:
+        text = ast.get_source_segment(source, node) or str(node.value)
+        if len(text) > 20:
+            text = f"{text[:8]}...{text[-4:]} ({len(text)} characters)"
+        raise ExpressionError(f"the number {text}{_where(node)} is too large: numbers must be finite floats")
+
+
 class Expression:
     """A parsed, checked expression: `Expression(text)`, then `evaluate(values)`.
 
@@ -104,22 +119,33 @@ class Expression:
         except (RecursionError, MemoryError):
             raise ExpressionError("the expression is nested too deeply") from None
         self.text = text.strip()
-        self.variables = _check(tree)
+        self.variables = _check(tree, self.text)
         self._tree = tree.body
 
     def evaluate(self, values):
-        """Build the expression's graph from `values` (name -> Value or number).
+        """Build the expression's graph from `values` (name -> Value or number) and return its root.
 
         Every use of a name is the same Value, so `x*x` has two edges from x.
         Number literals become constant leaves labelled with their text.
         """
+        root, _ = self.evaluate_with_leaves(values)
+        return root
+
+    def evaluate_with_leaves(self, values):
+        """`(root, leaves)`: the graph as `evaluate` builds it, and each variable's Value by name.
+
+        `leaves` follows `variables` in order. Read gradients through it rather
+        than by label: when the expression is just `x` (or `+x`, `(x)`) the root
+        IS the leaf, so relabelling the root would rename the variable.
+        """
         missing = [name for name in self.variables if name not in values]
         if missing:
             raise ExpressionError(f"no value given for {', '.join(missing)} (give NAME=VALUE for each variable)")
-        leaves = {
-            name: value if isinstance(value, Value) else Value(value, label=name) for name, value in values.items()
-        }
-        return self._build(self._tree, leaves)
+        leaves = {}
+        for name in self.variables:
+            value = values[name]
+            leaves[name] = value if isinstance(value, Value) else Value(value, label=name)
+        return self._build(self._tree, leaves), leaves
 
     def _build(self, node, leaves):
         # Bounded by MAX_NODES, so the recursion depth is too.
@@ -159,17 +185,19 @@ def _literal(node):
 
 
 def _number_text(number):
-    if isinstance(number, float) and not math.isfinite(number):
-        return repr(number)
     return repr(number) if isinstance(number, float) else str(number)
 
 
 def parse_assignments(pairs):
-    """`["x=0.5", "w=-1"]` -> {"x": 0.5, "w": -1.0}, with clear errors for bad pairs."""
+    """`["x=0.5", "w=-1"]` -> {"x": 0.5, "w": -1.0}, with clear errors for bad pairs.
+
+    Names are NFKC-normalised as Python normalises identifiers, so the
+    fullwidth `ｘ=1` gives the variable that `ｘ*2` uses, which ast reads as `x`.
+    """
     values = {}
     for pair in pairs:
         name, sep, number = pair.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())
         if not sep or not name.isidentifier():
             raise ExpressionError(f"expected NAME=VALUE, got {pair!r}")
         if name in FUNCTIONS:

@@ -1,0 +1,62 @@
+"""`viz.expression`: the leaves by name, the literals it refuses and the names it normalises."""
+
+import math
+
+import pytest
+
+from autograd import Value
+from viz.expression import Expression, ExpressionError, parse_assignments
+
+
+def test_the_leaves_are_the_variables_of_the_graph_by_name():
+    root, leaves = Expression("x*y + x").evaluate_with_leaves({"y": 3.0, "x": 2.0})
+    assert list(leaves) == ["x", "y"]  # in order of first appearance
+    root.backward()
+    # Closed forms: d(xy + x)/dx = y + 1, d(xy + x)/dy = x.
+    assert leaves["x"].grad == 4.0
+    assert leaves["y"].grad == 2.0
+
+
+@pytest.mark.parametrize("text", ["x", "+x", "(x)", "+(+x)"])
+def test_an_expression_that_is_its_variable_has_that_leaf_as_root(text):
+    root, leaves = Expression(text).evaluate_with_leaves({"x": 2.5})
+    assert root is leaves["x"]
+    assert root.label == "x"
+
+
+def test_given_values_are_used_as_they_are():
+    x = Value(0.5, label="input")
+    root, leaves = Expression("exp(x)").evaluate_with_leaves({"x": x})
+    assert leaves["x"] is x and root.parents == (x,)
+    assert Expression("exp(x)").evaluate({"x": 0.5}).data == math.exp(0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1e999", "1e999"),
+        ("x * 1e999", "1e999"),
+        ("x ** -1e999", "1e999"),
+        ("1" + "0" * 400 + " * x", "(401 characters)"),
+        ("2.5e308 + x", "2.5e308"),
+    ],
+)
+def test_a_literal_that_is_not_a_finite_float_is_refused(text, shown):
+    with pytest.raises(ExpressionError, match="finite") as error:
+        Expression(text)
+    assert shown in str(error.value)
+
+
+def test_the_largest_finite_literals_are_accepted():
+    assert Expression("1.7976931348623157e308 * x").evaluate({"x": 0.5}).data == 1.7976931348623157e308 / 2
+    assert Expression("1" + "0" * 300 + " * x").evaluate({"x": 1.0}).data == 1e300
+
+
+def test_names_are_normalised_as_python_normalises_identifiers():
+    expression = Expression("ｘ*2")
+    assert expression.variables == ["x"]
+    values = parse_assignments(["ｘ=1.5"])
+    assert values == {"x": 1.5}
+    assert expression.evaluate(values).data == 3.0
+    with pytest.raises(ExpressionError, match="given twice"):
+        parse_assignments(["ｘ=1", "x=2"])
