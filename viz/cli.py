@@ -27,10 +27,11 @@ from rich.table import Table
 from autograd import Value, gradcheck, no_grad
 from nn import DATASETS, MLP, SGD, Adam, fit
 from nn import worked_example as example
+from nn.module import write_atomically
 from nn.training import LOSSES, predict
 from viz import explain, render
 from viz.expression import Expression, parse_assignments
-from viz.render import FORMATS, GraphvizNotFoundError, RenderError, write_atomic
+from viz.render import FORMATS, GraphvizNotFoundError, RenderError, check_output
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -115,6 +116,7 @@ def _expression_and_values(args):
 
 def run_draw(args):
     _check_output_file(args.out, "-o/--out", FORMATS)
+    check_output(args.out)
     expression, values = _expression_and_values(args)
     root, leaves = expression.evaluate_with_leaves(values)
     if root.parents:
@@ -186,6 +188,7 @@ def run_example(args):
     if unknown:
         raise UsageError(f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}")
     _check_output_file(args.out, "--out", FORMATS)
+    check_output(args.out)
     console = _console()
     digits = args.digits
     graph = example.labelled_graph()
@@ -439,7 +442,7 @@ def _boundary_figure(model, points, targets, loss, dataset, resolution=60):
 def _save_figure(figure, path):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    write_atomic(path, buffer.getvalue())
+    write_atomically(path, buffer.getvalue())
     return path
 
 

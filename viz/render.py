@@ -12,11 +12,11 @@ environment variable TRACEGRAD_GRAPHVIZ; the argument wins.
 """
 
 import os
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
+from nn.module import write_atomically
 from viz.dot import to_dot
 from viz.embedded import DEFAULT_TIMEOUT, EmbeddedRenderError, render_svg
 
@@ -93,25 +93,6 @@ def render_source(source, output_format="svg", *, backend=None, timeout=DEFAULT_
     return finished.stdout
 
 
-def write_atomic(path, data):
-    """Write bytes to `path` through a temporary file in the same directory and `os.replace`.
-
-    A reader never sees a half-written file, and a failed write leaves any
-    earlier file at `path` as it was. The file gets the usual permissions
-    (0o666 less the umask), which `tempfile.mkstemp` would not give it.
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def _output_format(path):
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
@@ -125,10 +106,22 @@ def save_source(source, path, *, backend=None, timeout=DEFAULT_TIMEOUT):
     path = Path(path)
     output_format = _output_format(path)
     if output_format is None:
-        write_atomic(path, source.encode("utf-8"))
+        write_atomically(path, source.encode("utf-8"))
     else:
-        write_atomic(path, render_source(source, output_format, backend=backend, timeout=timeout))
+        write_atomically(path, render_source(source, output_format, backend=backend, timeout=timeout))
     return path
+
+
+def check_output(path, *, backend=None):
+    """Raise now what `render(..., path)` would raise for the path's format.
+
+    A ValueError for a suffix that names no format, GraphvizNotFoundError for
+    .png/.pdf without a system Graphviz. For callers that want to refuse a
+    path before a long computation rather than after it.
+    """
+    output_format = _output_format(path)
+    if output_format is not None:
+        _system_dot(output_format, _backend_choice(backend))
 
 
 def render(root, path, *, backend=None, timeout=DEFAULT_TIMEOUT, **options):
@@ -143,9 +136,7 @@ def render(root, path, *, backend=None, timeout=DEFAULT_TIMEOUT, **options):
     RenderError after that). Other keyword options (`rankdir`, `max_nodes`,
     `highlight`, `groups`, `digits`, `flows`, `legend`) go to `to_dot`.
     """
-    output_format = _output_format(path)
-    if output_format is not None:
-        _system_dot(output_format, _backend_choice(backend))  # fail before drawing, not after
+    check_output(path, backend=backend)  # fail before drawing, not after
     return save_source(to_dot(root, **options).source, path, backend=backend, timeout=timeout)
 
 
