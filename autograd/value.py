@@ -77,7 +77,10 @@ def _to_float(data):
         raise TypeError(
             f"Value data must be a number (int, float or an object with __float__), not {type(data).__name__}: {data!r}"
         )
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:
+        raise ValueError(f"Value data {type(data).__name__} is too large for a float (|data| > 1.8e308)") from None
 
 
 def _describe(operand):
