@@ -64,19 +64,32 @@ def backprop(root, seed, partials=None):
     arithmetic below builds a new graph: that is `create_graph=True`.
     """
     order = topological_order(root)
-    gradients = {root: seed}
     if partials is None:
+        # Every node starts at -0.0, the float that adds exactly: -0.0 + g == g for
+        # every g, zeros and their signs included. So each edge is one `+=`, with
+        # no test for a first contribution, and the sums are bit for bit those of
+        # starting from the first contribution.
+        gradients = dict.fromkeys(order, -0.0)
+        gradients[root] = seed
         for node in reversed(order):
             parents = node.parents
-            if parents:
+            # Most ops have one or two operands: unpacking them is much cheaper
+            # than making a zip per node, and this loop runs once per node.
+            if len(parents) == 2:
+                a, b = parents
+                local_a, local_b = node.local_grads
+                upstream = gradients[node]
+                gradients[a] += upstream * local_a
+                gradients[b] += upstream * local_b
+            elif len(parents) == 1:
+                gradients[parents[0]] += gradients[node] * node.local_grads[0]
+            elif parents:
                 upstream = gradients[node]
                 for parent, local in zip(parents, node.local_grads):
-                    if parent in gradients:
-                        gradients[parent] += upstream * local
-                    else:
-                        gradients[parent] = upstream * local
+                    gradients[parent] += upstream * local
         return order, gradients
 
+    gradients = {root: seed}
     for node in reversed(order):
         parents = node.parents
         if parents:

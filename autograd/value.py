@@ -157,6 +157,8 @@ def _log(x):
 
 
 # Derivative rules, rule(out, arg, *inputs) -> one local derivative per input.
+# A constant rule returns one shared tuple; its op passes that tuple straight to
+# `_node` (the rule and the op cannot disagree, and a call per node is saved).
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
@@ -341,7 +343,7 @@ class Value:
             if other is None:
                 return NotImplemented
         out = self.data + other.data
-        return _node(out, "+", (self, other), _add_rule(out, None, self.data, other.data))
+        return _node(out, "+", (self, other), _ONE_ONE)  # _add_rule
 
     def __radd__(self, other):
         other = _operand(other)
@@ -354,7 +356,7 @@ class Value:
             if other is None:
                 return NotImplemented
         out = self.data - other.data
-        return _node(out, "-", (self, other), _sub_rule(out, None, self.data, other.data))
+        return _node(out, "-", (self, other), _ONE_MINUS_ONE)  # _sub_rule
 
     def __rsub__(self, other):
         other = _operand(other)
@@ -431,7 +433,7 @@ class Value:
     def __neg__(self):
         """-x; d/dx = -1."""
         out = -self.data
-        return _node(out, "neg", (self,), _neg_rule(out, None, self.data))
+        return _node(out, "neg", (self,), _MINUS_ONE)  # _neg_rule
 
     def __abs__(self):
         """|x|; d/dx = sign(x), with abs'(0) = 0."""
@@ -507,9 +509,9 @@ class Value:
         """Add d(self)/d(node) * gradient into `.grad` of every node self depends on."""
         if gradient.__class__ is not float:
             gradient = _to_float(gradient)
-        order, gradients = backprop(self, gradient)
-        for node in order:
-            node.grad += gradients[node]
+        _, gradients = backprop(self, gradient)
+        for node, total_gradient in gradients.items():
+            node.grad += total_gradient
 
 
 def local_grads_as_values(node):
@@ -527,10 +529,10 @@ def total(values):
     Numbers become constant leaves. Faster than chaining `+` and draws as one
     node with one edge per term.
     """
-    terms = tuple(v if v.__class__ is Value else _as_value(v, "total") for v in values)
+    terms = _as_values(values, "total")
     if not terms:
         raise ValueError("total: needs at least one value, got an empty sequence")
-    out = math.fsum(t.data for t in terms)
+    out = math.fsum([t.data for t in terms])
     return _node(out, "sum", terms, _sum_rule(out, None, *terms))
 
 
@@ -540,8 +542,8 @@ def weighted_sum(weights, inputs, bias=None):
     Parents are the weights, then the inputs, then the bias (if given); the local
     derivatives are x_i for w_i, w_i for x_i and 1 for b. A neuron's net input.
     """
-    weights = tuple(w if w.__class__ is Value else _as_value(w, "weighted_sum") for w in weights)
-    inputs = tuple(x if x.__class__ is Value else _as_value(x, "weighted_sum") for x in inputs)
+    weights = _as_values(weights, "weighted_sum")
+    inputs = _as_values(inputs, "weighted_sum")
     if len(weights) != len(inputs):
         raise ValueError(
             f"weighted_sum: needs as many weights as inputs, got {len(weights)} weights and {len(inputs)} inputs"
@@ -551,7 +553,7 @@ def weighted_sum(weights, inputs, bias=None):
         parents += (bias if bias.__class__ is Value else _as_value(bias, "weighted_sum"),)
     if not parents:
         raise ValueError("weighted_sum: needs at least one weight or a bias, got neither")
-    data = tuple(p.data for p in parents)
+    data = [p.data for p in parents]
     count = len(weights)
     out = 0.0
     for i in range(count):
@@ -559,6 +561,15 @@ def weighted_sum(weights, inputs, bias=None):
     if bias is not None:
         out += data[-1]
     return _node(out, "weighted_sum", parents, _weighted_sum_rule(out, count, *data), count)
+
+
+def _as_values(items, op):
+    """`items` as a tuple of Values, numbers made constant leaves (the tuple itself when all are Values)."""
+    items = tuple(items)
+    for item in items:
+        if item.__class__ is not Value:
+            return tuple(x if x.__class__ is Value else _as_value(x, op) for x in items)
+    return items
 
 
 def _as_value(x, op):
