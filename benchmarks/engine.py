@@ -1,0 +1,533 @@
+"""Benchmark: tracegrad's engine against micrograd and hand-written floats, in one run.
+
+Run it with `make bench` (from the repository root), which creates
+benchmarks/.venv with this project and micrograd from PyPI; or, inside that
+environment, `python engine.py [--max-n 100000] [--sum-max-n 1000000] [--skip-gc-table]`.
+
+Workloads, defined once and run by every engine on the same numbers:
+- chain: v = v * w + b, N times, from leaves x, w, b (a graph 2N nodes deep);
+  building the graph and the backward pass are timed apart;
+- sum: s = a_0 b_0 + a_1 b_1 + ... + a_{N-1} b_{N-1} from 2N leaves, left to
+  right (so also N deep); up to N = 10^5 by default (--sum-max-n 1000000 adds
+  10^6: about two minutes more);
+- mlp: the loss of micrograd's demo (2-16-16-1 MLP, ReLU hidden, hinge loss
+  plus 1e-4 * L2) over 100 points, each neuron written as micrograd writes it,
+  sum((w_i * x_i ...), b); the forward pass (graph building) and the backward
+  pass are timed apart.
+The floor is `handwritten.py`: the same workloads on plain floats with the
+chain rule written out by hand. Every engine is reported as a ratio to it.
+Rows "tracegrad, total()" and "tracegrad, weighted_sum" are the same sums and
+the same MLP written with tracegrad's n-ary ops (one node per sum, one node
+per neuron's net input), as `nn` writes them: a different graph for the same
+numbers, shown next to the like-for-like rows.
+
+Each figure is the median of several runs, with Python's cyclic garbage
+collector in its default state (on); `gc.collect()` runs between runs, outside
+the timings. A second table shows the chain's build with the collector
+switched off by this script around the timed region only (the library never
+touches the collector): the difference is mostly CPython's full collections,
+which walk every live node again and again while a big graph grows.
+
+Bytes per node come from tracemalloc: the memory a 10^5-step chain holds after
+it is built, divided by its number of nodes.
+
+micrograd's backward pass is recursive: at Python's default recursion limit
+it fails with RecursionError on graphs deeper than about 1,000 nodes. Its rows
+"recursion limit raised" set the limit high enough for the chain, but only up
+to N = 10^5: a 10^6 chain takes micrograd 40 s and more per run.
+"""
+
+import argparse
+import gc
+import importlib.metadata
+import itertools
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+
+import handwritten
+import micrograd.engine
+from rich.console import Console
+from rich.table import Table
+
+import autograd
+
+CHAIN_X, CHAIN_W, CHAIN_B = 0.5, 0.999, 0.001
+SIZES = (10**3, 10**4, 10**5, 10**6)
+REPEATS = {10**3: 9, 10**4: 7, 10**5: 5, 10**6: 3}
+MICROGRAD_MAX_N = 10**5
+MLP_SIZES = (2, 16, 16, 1)
+MLP_POINTS = 100
+MLP_REPEATS = 5
+ALPHA = 1e-4
+TRACEGRAD = autograd.Value
+MICROGRAD = micrograd.engine.Value
+
+
+# The workloads, written once for any Value class with + and *.
+def chain_graph(value, n):
+    x, w, b = value(CHAIN_X), value(CHAIN_W), value(CHAIN_B)
+    v = x
+    for _ in range(n):
+        v = v * w + b
+    return v, [x, w, b]
+
+
+def sum_graph(value, a, b):
+    left = [value(number) for number in a]
+    right = [value(number) for number in b]
+    s = left[0] * right[0]
+    for i in range(1, len(left)):
+        s = s + left[i] * right[i]
+    return s, left + right
+
+
+def sum_graph_total(a, b):
+    """The sum as tracegrad's own n-ary op: one `total` node over the N products."""
+    left = [TRACEGRAD(number) for number in a]
+    right = [TRACEGRAD(number) for number in b]
+    return autograd.total([x * y for x, y in zip(left, right)]), left + right
+
+
+def mlp_graph(value, layers, points, labels):
+    """micrograd's demo loss; `layers` holds Values: (weight rows, biases) per layer."""
+    last = len(layers) - 1
+    scores = []
+    for point in points:
+        acts = [value(x) for x in point]
+        for depth, (weights, biases) in enumerate(layers):
+            nets = [sum((w * x for w, x in zip(row, acts)), bias) for row, bias in zip(weights, biases)]
+            acts = nets if depth == last else [net.relu() for net in nets]
+        scores.append(acts[0])
+    losses = [(1 + -y * score).relu() for y, score in zip(labels, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in _flat(layers))
+    return data_loss + reg_loss
+
+
+def mlp_graph_weighted_sum(layers, points, labels):
+    """The same loss in tracegrad's idiom: one `weighted_sum` node per neuron, `total` for the sums."""
+    last = len(layers) - 1
+    scores = []
+    for point in points:
+        acts = [TRACEGRAD(x) for x in point]
+        for depth, (weights, biases) in enumerate(layers):
+            nets = [autograd.weighted_sum(row, acts, bias) for row, bias in zip(weights, biases)]
+            acts = nets if depth == last else [net.relu() for net in nets]
+        scores.append(acts[0])
+    losses = [(1 + -y * score).relu() for y, score in zip(labels, scores)]
+    data_loss = autograd.total(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * autograd.total([p * p for p in _flat(layers)])
+    return data_loss + reg_loss
+
+
+def _flat(layers):
+    """Parameters in micrograd's order: per neuron its weights, then its bias."""
+    return [p for weights, biases in layers for row, bias in zip(weights, biases) for p in (*row, bias)]
+
+
+def mlp_numbers(seed=1):
+    """Initial weights (uniform in [-1, 1], biases 0) and 100 labelled points, from one seed."""
+    rng = random.Random(seed)
+    layers = []
+    for nin, nout in itertools.pairwise(MLP_SIZES):
+        layers.append(([[rng.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)], [0.0] * nout))
+    points = [(rng.uniform(-1.5, 2.5), rng.uniform(-1.0, 1.5)) for _ in range(MLP_POINTS)]
+    labels = [1 if y < 0.25 - 0.5 * x * x + 0.5 * x else -1 for x, y in points]
+    return layers, points, labels
+
+
+def as_values(value, layers):
+    return [([[value(w) for w in row] for row in weights], [value(b) for b in biases]) for weights, biases in layers]
+
+
+# Timing.
+class Case:
+    """One engine on one workload: how to build the graph, run the backward pass and check the result.
+
+    `recursion_limit` (micrograd only) is set around each run and restored after.
+    """
+
+    def __init__(self, build, backward, check=None, recursion_limit=None):
+        self.build = build
+        self.backward = backward
+        self.check = check
+        self.recursion_limit = recursion_limit
+
+
+class Cell:
+    """One engine on one workload: the median build and backward times, or why there are none."""
+
+    def __init__(self, build=None, backward=None, note="", error=None):
+        self.build = build
+        self.backward = backward
+        self.note = note
+        self.error = error
+
+    @property
+    def total(self):
+        return None if self.build is None else self.build + self.backward
+
+
+def timed_runs(cases, repeats):
+    """A Cell per case: median build and backward seconds over `repeats` runs.
+
+    The cases take turns run by run, so a slow spell of a shared machine falls on
+    every engine alike rather than on whichever was running. A RecursionError
+    (micrograd's recursive backward) ends that case and becomes its cell.
+    """
+    times = {name: ([], []) for name in cases}
+    errors = {}
+    for _ in range(repeats):
+        for name, case in cases.items():
+            if name in errors:
+                continue
+            gc.collect()
+            try:
+                with RecursionLimit(case.recursion_limit):
+                    start = time.perf_counter()
+                    graph = case.build()
+                    built = time.perf_counter()
+                    result = case.backward(graph)
+                    done = time.perf_counter()
+            except RecursionError:
+                errors[name] = "RecursionError"
+                graph = None  # the graph whose backward failed
+                continue
+            times[name][0].append(built - start)
+            times[name][1].append(done - built)
+            if case.check is not None:
+                case.check(result)
+            graph = result = None
+    gc.collect()
+    return {
+        name: Cell(error=errors[name]) if name in errors else Cell(statistics.median(b), statistics.median(w))
+        for name, (b, w) in times.items()
+    }
+
+
+def engine_backward(graph):
+    root, leaves = graph
+    root.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def close_to(expected, what, rtol=1e-9):
+    """A check that the gradients agree with the hand-written ones (a guard against timing a wrong graph)."""
+
+    def check(got):
+        for g, e in zip(got, expected):
+            if abs(g - e) > rtol * max(1.0, abs(e)):
+                raise AssertionError(f"{what}: gradient {g!r} differs from the hand-written {e!r}")
+
+    return check
+
+
+class RecursionLimit:
+    """sys.setrecursionlimit(limit) for a block, if `limit` is higher; None leaves it alone."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def __enter__(self):
+        self.previous = sys.getrecursionlimit()
+        if self.limit is not None:
+            sys.setrecursionlimit(max(self.limit, self.previous))
+
+    def __exit__(self, *exc_info):
+        sys.setrecursionlimit(self.previous)
+        return False
+
+
+def micrograd_deepest_chain():
+    """The longest chain micrograd's backward survives at the default recursion limit (bisection)."""
+
+    def works(n):
+        root, _ = chain_graph(MICROGRAD, n)
+        try:
+            root.backward()
+        except RecursionError:
+            return False
+        return True
+
+    low, high = 1, 1000
+    while low + 1 < high:
+        middle = (low + high) // 2
+        low, high = (middle, high) if works(middle) else (low, middle)
+    return low
+
+
+# The measurements.
+def micrograd_cases(build, check, n):
+    """micrograd at the default recursion limit and with the limit raised (up to MICROGRAD_MAX_N only)."""
+    if n > MICROGRAD_MAX_N:
+        return {}
+    return {
+        "micrograd": Case(build, engine_backward, check),
+        "micrograd, limit raised": Case(build, engine_backward, check, recursion_limit=4 * n + 10_000),
+    }
+
+
+def not_run(rows, n):
+    """The cells of the micrograd rows above MICROGRAD_MAX_N."""
+    if n > MICROGRAD_MAX_N:
+        rows[("micrograd", n)] = Cell(error="RecursionError", note="not run: deeper than the limit")
+        rows[("micrograd, limit raised", n)] = Cell(note="not run: 40 s and more per run")
+
+
+def run_chain(sizes):
+    rows = {}
+    for n in sizes:
+        rows.update({(name, n): cell for name, cell in chain_cells(n).items()})
+        not_run(rows, n)
+    return rows
+
+
+def chain_cells(n):
+    _, history = handwritten.chain_forward(n, CHAIN_X, CHAIN_W, CHAIN_B)
+    check = close_to(handwritten.chain_backward(history, CHAIN_W), f"chain N={n}")
+    del history
+    cases = {
+        "floats": Case(
+            lambda: handwritten.chain_forward(n, CHAIN_X, CHAIN_W, CHAIN_B),
+            lambda graph: handwritten.chain_backward(graph[1], CHAIN_W),
+        ),
+        "tracegrad": Case(lambda: chain_graph(TRACEGRAD, n), engine_backward, check),
+        **micrograd_cases(lambda: chain_graph(MICROGRAD, n), check, n),
+    }
+    return timed_runs(cases, REPEATS[n])
+
+
+def run_sum(sizes):
+    rows = {}
+    for n in sizes:
+        rng = random.Random(n)
+        a = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+        b = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+        rows.update({(name, n): cell for name, cell in sum_cells(a, b).items()})
+        not_run(rows, n)
+    return rows
+
+
+def sum_cells(a, b):
+    n = len(a)
+    grad_a, grad_b = handwritten.sum_backward(a, b)
+    check = close_to(grad_a + grad_b, f"sum N={n}")
+    cases = {
+        "floats": Case(lambda: handwritten.sum_forward(a, b), lambda _: handwritten.sum_backward(a, b)),
+        "tracegrad": Case(lambda: sum_graph(TRACEGRAD, a, b), engine_backward, check),
+        "tracegrad, total()": Case(lambda: sum_graph_total(a, b), engine_backward, check),
+        **micrograd_cases(lambda: sum_graph(MICROGRAD, a, b), check, n),
+    }
+    return timed_runs(cases, REPEATS[n])
+
+
+def run_mlp():
+    numbers, points, labels = mlp_numbers()
+    _, tape = handwritten.mlp_forward(numbers, points, labels, ALPHA)
+    check = close_to(_flat(handwritten.mlp_backward(numbers, tape, ALPHA)), "mlp")
+
+    def engine_case(value, graph_of):
+        layers = as_values(value, numbers)
+        params = _flat(layers)
+
+        def backward(root):
+            for p in params:
+                p.grad = 0.0
+            root.backward()
+            return [p.grad for p in params]
+
+        return Case(lambda: graph_of(layers), backward, check)
+
+    cases = {
+        "floats": Case(
+            lambda: handwritten.mlp_forward(numbers, points, labels, ALPHA),
+            lambda graph: handwritten.mlp_backward(numbers, graph[1], ALPHA),
+        ),
+        "tracegrad": engine_case(TRACEGRAD, lambda layers: mlp_graph(TRACEGRAD, layers, points, labels)),
+        "tracegrad, weighted_sum": engine_case(
+            TRACEGRAD, lambda layers: mlp_graph_weighted_sum(layers, points, labels)
+        ),
+        "micrograd": engine_case(MICROGRAD, lambda layers: mlp_graph(MICROGRAD, layers, points, labels)),
+    }
+    return timed_runs(cases, MLP_REPEATS)
+
+
+def gc_effect(sizes):
+    """The chain's build time with the cyclic GC switched off around the timed region."""
+    rows = {}
+    for n in sizes:
+        for engine, value in (("tracegrad", TRACEGRAD), ("micrograd", MICROGRAD)):
+            if engine == "micrograd" and n > MICROGRAD_MAX_N:
+                continue
+            times = []
+            for _ in range(3):
+                gc.collect()
+                gc.disable()
+                try:
+                    start = time.perf_counter()
+                    graph = chain_graph(value, n)
+                    times.append(time.perf_counter() - start)
+                finally:
+                    gc.enable()
+                del graph
+            gc.collect()
+            rows[(engine, n)] = statistics.median(times)
+    return rows
+
+
+def count_nodes(root, parents_of):
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in parents_of(stack.pop()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
+
+
+def bytes_per_node(n=10**5):
+    """Traced bytes held by a built n-step chain, per node (and per stored float for the floor)."""
+    results = {}
+    for engine in ("tracegrad", "micrograd", "floats"):
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        if engine == "floats":
+            graph = handwritten.chain_forward(n, CHAIN_X, CHAIN_W, CHAIN_B)
+            nodes = len(graph[1])
+        else:
+            value = TRACEGRAD if engine == "tracegrad" else MICROGRAD
+            graph = chain_graph(value, n)
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        if engine == "tracegrad":
+            nodes = count_nodes(graph[0], lambda v: v.parents)
+        elif engine == "micrograd":
+            nodes = count_nodes(graph[0], lambda v: v._prev)
+        results[engine] = (held / nodes, nodes)
+        del graph
+    gc.collect()
+    return results
+
+
+# Output.
+def seconds(value):
+    if value is None:
+        return ""
+    if value < 1e-3:
+        return f"{value * 1e6:.0f} µs"
+    if value < 1.0:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def ratio(value, floor):
+    return "" if value is None else f"{value / floor:.1f}x"
+
+
+def timing_table(title, rows, engines, sizes):
+    table = Table(title=title, title_justify="left")
+    ratios = ("build / floats", "backward / floats", "total / floats")
+    for heading in ("engine", "N", "build", "backward", "total", *ratios):
+        table.add_column(heading, justify="left" if heading in ("engine", "N") else "right")
+    for n in sizes:
+        floor = rows[("floats", n)]
+        for engine in engines:
+            cell = rows[(engine, n)]
+            if cell.build is None:
+                table.add_row(engine, f"{n:,}", cell.error or "", "", "", cell.note, "", "")
+                continue
+            table.add_row(
+                engine,
+                f"{n:,}",
+                seconds(cell.build),
+                seconds(cell.backward),
+                seconds(cell.total),
+                ratio(cell.build, floor.build),
+                ratio(cell.backward, floor.backward),
+                ratio(cell.total, floor.total),
+            )
+        table.add_section()
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max-n", type=int, default=max(SIZES), help="largest N for the chain")
+    parser.add_argument("--sum-max-n", type=int, default=10**5, help="largest N for the sum")
+    parser.add_argument("--skip-gc-table", action="store_true", help="leave out the build with the GC off")
+    arguments = parser.parse_args()
+    sizes = [n for n in SIZES if n <= arguments.max_n]
+    console = Console(width=140)
+    started = time.perf_counter()
+    console.print(
+        f"Python {sys.version.split()[0]}, tracegrad from {autograd.__file__}, "
+        f"micrograd {importlib.metadata.version('micrograd')} from PyPI; medians, cyclic GC on"
+    )
+    deepest = micrograd_deepest_chain()
+    console.print(
+        f"micrograd at the default recursion limit ({sys.getrecursionlimit()}): its backward works for chains up "
+        f"to N = {deepest} ({2 * deepest} nodes deep) and raises RecursionError from N = {deepest + 1}"
+    )
+
+    # The small workload first: run after the million-node graphs its figures came
+    # out up to twice as slow and unsteady (likely the heap those graphs left behind).
+    mlp = run_mlp()
+    table = Table(
+        title=f"MLP {'-'.join(map(str, MLP_SIZES))} over {MLP_POINTS} points, micrograd's demo loss",
+        title_justify="left",
+    )
+    ratios = ("forward / floats", "backward / floats", "total / floats")
+    for heading in ("engine", "forward (build)", "backward", "total", *ratios):
+        table.add_column(heading, justify="left" if heading == "engine" else "right")
+    floor = mlp["floats"]
+    for engine, cell in mlp.items():
+        table.add_row(
+            engine,
+            seconds(cell.build),
+            seconds(cell.backward),
+            seconds(cell.total),
+            ratio(cell.build, floor.build),
+            ratio(cell.backward, floor.backward),
+            ratio(cell.total, floor.total),
+        )
+    console.print(table)
+
+    chain = run_chain(sizes)
+    engines = ("floats", "tracegrad", "micrograd", "micrograd, limit raised")
+    console.print(timing_table("Chain of N multiply-adds, v = v * w + b (2N nodes)", chain, engines, sizes))
+
+    sum_sizes = [n for n in sizes if n <= arguments.sum_max_n]
+    sums = run_sum(sum_sizes)
+    engines = ("floats", "tracegrad", "tracegrad, total()", "micrograd", "micrograd, limit raised")
+    console.print(timing_table("Sum of N products, a_0 b_0 + ... (3N nodes + 2N leaves)", sums, engines, sum_sizes))
+
+    if not arguments.skip_gc_table:
+        gc_sizes = [n for n in (10**5, 10**6) if n in sizes]
+        off = gc_effect(gc_sizes)
+        table = Table(title="Chain build with the cyclic GC on (default) and off", title_justify="left")
+        for heading in ("engine", "N", "gc on", "gc off", "on / off"):
+            table.add_column(heading, justify="left" if heading in ("engine", "N") else "right")
+        for (engine, n), time_off in off.items():
+            # micrograd's build does not depend on the recursion limit; its default-limit row has no timings.
+            time_on = chain[(engine if engine == "tracegrad" else "micrograd, limit raised", n)].build
+            table.add_row(engine, f"{n:,}", seconds(time_on), seconds(time_off), f"{time_on / time_off:.1f}x")
+        console.print(table)
+
+    memory = bytes_per_node()
+    table = Table(title="Memory held by a built chain of 10^5 steps (tracemalloc)", title_justify="left")
+    for heading in ("engine", "nodes", "bytes per node"):
+        table.add_column(heading, justify="left" if heading == "engine" else "right")
+    for engine, (per_node, nodes) in memory.items():
+        name = "floats (per stored value)" if engine == "floats" else engine
+        table.add_row(name, f"{nodes:,}", f"{per_node:.0f}")
+    console.print(table)
+    console.print(f"whole benchmark: {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
