@@ -30,7 +30,7 @@ import os
 import secrets
 
 from autograd import Value
-from nn.checks import shown
+from nn.checks import finite_float, shown
 
 FILE_FORMAT = "tracegrad.nn/1"
 
@@ -181,13 +181,7 @@ def _checked_state(state, names, model):
             raise ValueError(
                 f"load_state_dict: {name!r} must be a number, got {type(number).__name__}: {shown(number)}"
             )
-        try:
-            number = float(number)
-        except OverflowError:
-            raise ValueError(f"load_state_dict: {name!r} is too large for a float, got {shown(number)}") from None
-        if not math.isfinite(number):
-            raise ValueError(f"load_state_dict: {name!r} must be finite, got {number!r}")
-        checked.append(number)
+        checked.append(finite_float(number, f"load_state_dict: {name!r}"))
     return checked
 
 
