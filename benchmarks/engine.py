@@ -441,18 +441,21 @@ def timing_table(title, rows, engines, sizes):
             if cell.build is None:
                 table.add_row(engine, f"{n:,}", cell.error or "", "", "", cell.note, "", "")
                 continue
-            table.add_row(
-                engine,
-                f"{n:,}",
-                seconds(cell.build),
-                seconds(cell.backward),
-                seconds(cell.total),
-                ratio(cell.build, floor.build),
-                ratio(cell.backward, floor.backward),
-                ratio(cell.total, floor.total),
-            )
+            table.add_row(engine, f"{n:,}", *timing_cells(cell, floor))
         table.add_section()
     return table
+
+
+def timing_cells(cell, floor):
+    """Build, backward and total times of `cell`, then each as a ratio to the hand-written `floor`."""
+    return (
+        seconds(cell.build),
+        seconds(cell.backward),
+        seconds(cell.total),
+        ratio(cell.build, floor.build),
+        ratio(cell.backward, floor.backward),
+        ratio(cell.total, floor.total),
+    )
 
 
 def main():
@@ -486,15 +489,7 @@ def main():
         table.add_column(heading, justify="left" if heading == "engine" else "right")
     floor = mlp["floats"]
     for engine, cell in mlp.items():
-        table.add_row(
-            engine,
-            seconds(cell.build),
-            seconds(cell.backward),
-            seconds(cell.total),
-            ratio(cell.build, floor.build),
-            ratio(cell.backward, floor.backward),
-            ratio(cell.total, floor.total),
-        )
+        table.add_row(engine, *timing_cells(cell, floor))
     console.print(table)
 
     chain = run_chain(sizes)
