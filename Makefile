@@ -4,14 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-slow lint bench clean
 
 demo: $(READY)
 	$(BIN)/tracegrad
 
+# `make test` leaves out the tests marked slow (pytest.mark.slow); `make test-slow` runs only those.
 test: $(READY)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
 	$(BIN)/python -m ruff check .
+
+# pytest exits 5 when it collects no test: no slow test is no failure.
+test-slow: $(READY)
+	@status=0; $(BIN)/python -m pytest -m slow || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test-slow: no test is marked slow"; exit 0; fi; exit $$status
 
 lint: $(READY)
 	$(BIN)/python -m ruff check .
