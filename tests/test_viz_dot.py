@@ -175,6 +175,37 @@ def test_node_ids_are_stable():
     assert first == to_dot(small_graph()[-1]).source
 
 
+def test_every_node_and_edge_has_an_svg_id_that_follows_from_the_graph():
+    a, b, c, d, e = small_graph()
+    svg = render_source(to_dot(e).source)
+    # Graphviz writes a node's DOT name and an edge's "tail->head" as the <title> of its group.
+    nodes = {g.get("id"): next(g.iter(f"{SVG}title")).text for g in svg_groups(svg, "node")}
+    edges = {g.get("id"): next(g.iter(f"{SVG}title")).text for g in svg_groups(svg, "edge")}
+    order = viz.dot.reading_order(e)
+    assert order == [a, b, c, d, e]
+    assert nodes == {f"n{index}": f"n{index}" for index in range(5)}
+    # e<head>_<operand>: d = c + a is node 3, fed by c (operand 0) and a (operand 1).
+    assert edges == {"e2_0": "n0->n2", "e2_1": "n1->n2", "e3_0": "n2->n3", "e3_1": "n0->n3", "e4_0": "n3->n4"}
+
+    # The ids come from the graph's structure, not from the order the Values were created in.
+    y = Value(-3.0, label="b")
+    x = Value(2.0, label="a")
+    same = ((x * y) + x).tanh()
+    assert render_source(to_dot(same).source).count(b'id="e') == 5
+    assert re.findall(rb'id="([ne]\d+(?:_\d+)?)"', render_source(to_dot(same).source)) == re.findall(
+        rb'id="([ne]\d+(?:_\d+)?)"', svg
+    )
+
+
+def test_the_two_edges_of_a_parent_used_twice_have_two_ids():
+    a = Value(3.0, label="a")
+    b = a + a
+    c = b + b
+    c.backward()
+    edges = {g.get("id"): next(g.iter(f"{SVG}title")).text for g in svg_groups(render_source(to_dot(c).source), "edge")}
+    assert edges == {"e1_0": "n0->n1", "e1_1": "n0->n1", "e2_0": "n1->n2", "e2_1": "n1->n2"}
+
+
 def test_digits_option_sets_the_significant_digits():
     x = Value(2.0 / 3.0, label="x")
     y = x * 3.0
@@ -241,7 +272,7 @@ def test_hostile_labels_keep_the_dot_source_intact(hostile_graph):
     nodes, edges = parse_dot(to_dot(root).source)
     assert len(nodes) == len(leaves) + 1
     assert len(edges) == len(leaves)
-    assert all(set(attrs) <= {"label", "fillcolor"} for attrs in nodes.values())
+    assert all(set(attrs) <= {"id", "label", "fillcolor"} for attrs in nodes.values())
     shown = sorted(record_fields(attrs["label"])[0] for attrs in nodes.values())
     assert shown == sorted([*(expected_display(label) for label in HOSTILE), "root"])
 

@@ -11,6 +11,11 @@ each edge runs from a parent to the Value it feeds and carries the local
 derivative d(child)/d(parent) that the child recorded. A parent used twice is
 two edges (`a*a`). Node ids are positions in `reading_order(root)`, so the
 same graph always gives the same source.
+
+Every node and edge also carries an `id` attribute, which Graphviz writes as
+the `id` of its SVG group, so a page can find them: `n7` for the node at
+position 7 of `reading_order`, `e7_1` for the edge from that node's second
+operand (`parents[1]`) into it. Both follow from the graph alone.
 """
 
 import math
@@ -100,6 +105,20 @@ def reading_order(root):
             if parent not in done:
                 stack.append((parent, False))
     return order
+
+
+def node_id(index):
+    """The DOT name and SVG `id` of the node at position `index` of `reading_order`: `n7`."""
+    return f"n{index}"
+
+
+def edge_id(index, position):
+    """The SVG `id` of the edge from `parents[position]` into the node at position `index`: `e7_1`.
+
+    An edge is named by the node it feeds and the operand it is, so the two
+    edges of `a + a` have two ids (`e7_0`, `e7_1`).
+    """
+    return f"e{index}_{position}"
 
 
 def node_names(order):
@@ -260,7 +279,7 @@ def to_dot(
         raise TypeError(f"to_dot: highlight must be a Value, not {type(highlight).__name__}")
 
     order = reading_order(root)
-    ids = {node: f"n{index}" for index, node in enumerate(order)}
+    ids = {node: node_id(index) for index, node in enumerate(order)}
     names = node_names(order)
     if flows is None:
         flows = root.grad != 0.0
@@ -292,7 +311,7 @@ def to_dot(
         fields.append(f"data {format_number(node.data, digits)}")
         fields.append(f"grad {format_number(node.grad, digits)}")
         label = "|".join(fields) if vertical else "{" + "|".join(fields) + "}"
-        attributes = {}
+        attributes = {"id": ids[node]}
         if node is root:
             attributes["fillcolor"] = _ROOT_FILL
         elif not node.parents:
@@ -309,12 +328,12 @@ def to_dot(
             graph.subgraph(cluster)
 
     scattered = _feeds_many_ranks(order)
-    for node in order:
-        for parent, local in zip(node.parents, node.local_grads):
+    for index, node in enumerate(order):
+        for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             label = format_number(local, digits)
             if flows:
                 label += f"\\n[{format_number(node.grad * local, digits)}]"
-            attributes = {"label": label, "decorate": "true"}
+            attributes = {"id": edge_id(index, position), "label": label, "decorate": "true"}
             if parent in emphasised:
                 attributes.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2")
             if parent in scattered:
