@@ -7,7 +7,7 @@ all) and pip lets one overwrite the other. `__tracegrad__` below is the marker
 our tests check, so a shadowed install fails loudly instead of misbehaving.
 """
 
-from autograd.checking import GradcheckReport, gradcheck
+from autograd.finite_differences import GradcheckReport, gradcheck
 from autograd.differentiate import grad
 from autograd.graph import topological_order
 from autograd.value import DivisionByZeroError, DomainError, Value, no_grad, total, weighted_sum
