@@ -7,8 +7,8 @@ all) and pip lets one overwrite the other. `__tracegrad__` below is the marker
 our tests check, so a shadowed install fails loudly instead of misbehaving.
 """
 
-from autograd.finite_differences import GradcheckReport, gradcheck
 from autograd.differentiate import grad
+from autograd.finite_differences import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
 from autograd.value import DivisionByZeroError, DomainError, Value, no_grad, total, weighted_sum
 
@@ -17,6 +17,7 @@ __tracegrad__ = "autograd"
 __all__ = [
     "DivisionByZeroError",
     "DomainError",
+    "GradcheckError",
     "GradcheckReport",
     "Value",
     "grad",
