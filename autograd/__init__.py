@@ -10,7 +10,8 @@ our tests check, so a shadowed install fails loudly instead of misbehaving.
 from autograd.differentiate import grad
 from autograd.finite_differences import GradcheckError, GradcheckReport, gradcheck
 from autograd.graph import topological_order
-from autograd.value import DivisionByZeroError, DomainError, Value, no_grad, total, weighted_sum
+from autograd.mode import no_grad
+from autograd.value import DivisionByZeroError, DomainError, Value, total, weighted_sum
 
 __tracegrad__ = "autograd"
 

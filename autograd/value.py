@@ -1,12 +1,13 @@
 """`Value`, the scalar node, and every primitive op with its derivative rule.
 
 Owns: the node (`data`, `grad`, `label`, `op`, `parents`, `local_grads`), the
-ops, their domain checks, `no_grad`, and the n-ary `weighted_sum` and `total`.
+ops, their domain checks, and the n-ary `weighted_sum` and `total`.
 Imports only the standard library and `autograd.graph`; never `nn` or `viz`.
 
 How an op is written. Each op is a method that checks its domain, computes its
 value on floats and hands both to `_node`, the one constructor every op goes
-through (it honours `no_grad`). Next to it sits the op's derivative rule, a
+through (it honours the per-context mode of `autograd.mode`: `no_grad` and the
+anomaly hook). Next to it sits the op's derivative rule, a
 function `rule(out, arg, *inputs)` written in plain arithmetic, so the same rule
 runs on floats, to record `local_grads` in the forward pass, and on Values, to
 build differentiable gradients for `grad(..., create_graph=True)`. `arg` is the
@@ -25,6 +26,8 @@ spend most of the time walking the graph. Our nodes refer only to their parents.
 import math
 
 from autograd.graph import backprop
+from autograd.mode import RECORDING, current_mode
+from autograd.mode import no_grad as no_grad  # re-exported: its home was this module
 
 
 class DomainError(ValueError):
@@ -33,42 +36,6 @@ class DomainError(ValueError):
 
 class DivisionByZeroError(DomainError, ZeroDivisionError):
     """x / 0: a DomainError that is also a ZeroDivisionError."""
-
-
-class _GradMode:
-    """Whether ops record their parents: switched off by `no_grad()`."""
-
-    __slots__ = ("enabled",)
-
-    def __init__(self):
-        self.enabled = True
-
-
-_grad_mode = _GradMode()
-
-
-class no_grad:  # noqa: N801 - named like the context manager users know from PyTorch
-    """Context manager: inside it, ops return constants (Values with no parents).
-
-    Use it for parameter updates and evaluation, where no gradient is wanted and
-    recording the graph would only cost time and memory. Nests and restores the
-    previous mode on exit, also when an exception leaves the block, and when
-    one instance is entered again inside itself (hence a stack, not one slot).
-    """
-
-    __slots__ = ("_previous",)
-
-    def __init__(self):
-        self._previous = []
-
-    def __enter__(self):
-        self._previous.append(_grad_mode.enabled)
-        _grad_mode.enabled = False
-        return self
-
-    def __exit__(self, *exc_info):
-        _grad_mode.enabled = self._previous.pop()
-        return False
 
 
 def _to_float(data):
@@ -103,7 +70,14 @@ def _node(data, op, parents, local_grads, arg=None):
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _grad_mode.enabled:
+    if current_mode() is RECORDING:  # the fast path: one read of the context variable
+        node.op = op
+        node.parents = parents
+        node.local_grads = local_grads
+        node._arg = arg
+        return node
+    mode = current_mode()
+    if mode.grad_enabled:
         node.op = op
         node.parents = parents
         node.local_grads = local_grads
@@ -113,6 +87,8 @@ def _node(data, op, parents, local_grads, arg=None):
         node.parents = ()
         node.local_grads = ()
         node._arg = None
+    if mode.anomaly is not None:
+        mode.anomaly.forward(node)
     return node
 
 
