@@ -1,0 +1,141 @@
+"""`tracegrad draw` and `tracegrad gradcheck`: an expression typed by the user, drawn or checked.
+
+Both parse EXPR with `viz.expression` (never eval'd). Their options are
+declared once, in DRAW_OPTIONS and GRADCHECK_OPTIONS, which both the parser
+and the EXPR finder of `viz.cli` read.
+"""
+
+import argparse
+
+from rich.markup import escape
+from rich.table import Table
+
+from autograd import Value, gradcheck
+from viz import render
+from viz.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_options,
+    check_output_file,
+    console,
+    digit_count,
+    number,
+    option,
+)
+from viz.expression import Expression, parse_assignments
+from viz.render import FORMATS, check_output
+
+_EXPRESSION = option("expression", metavar="EXPR", help="e.g. 'log(1 + exp(-y*s))'")
+_ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable")
+
+DRAW_OPTIONS = (
+    _EXPRESSION,
+    _ASSIGNMENTS,
+    option("-o", "--out", default="expression.svg", help="output file: .svg, .png, .pdf, .dot, .gv"),
+    option(
+        "--digits",
+        type=digit_count,
+        default=9,
+        help="precision: decimal places in the table, significant digits in the drawing (default 9)",
+    ),
+)
+
+GRADCHECK_OPTIONS = (
+    option("expression", metavar="EXPR"),
+    option("assignments", metavar="NAME=VALUE", nargs="*"),
+    option("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian"),
+    option("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)"),
+    option("--atol", type=float, default=1e-6),
+    option("--rtol", type=float, default=1e-4),
+)
+
+
+def _expression_and_values(args):
+    expression = Expression(args.expression)
+    values = parse_assignments(args.assignments)
+    unknown = [name for name in values if name not in expression.variables]
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)} not used in the expression {expression.text!r}")
+    return expression, values
+
+
+def run_draw(args):
+    check_output_file(args.out, "-o/--out", FORMATS)
+    check_output(args.out)
+    expression, values = _expression_and_values(args)
+    root, leaves = expression.evaluate_with_leaves(values)
+    if root.parents:
+        # Not when the expression is a variable ("x", "+x", "(x)") or a number: that would rename it.
+        root.label = expression.text
+    root.backward()
+    out = console()
+    text = escape(expression.text)
+    table = Table(title=f"{text} = {number(root.data, args.digits)}")
+    table.add_column("variable")
+    table.add_column("value", justify="right")
+    table.add_column(f"d({text})/d(variable)", justify="right")
+    for name, node in leaves.items():
+        table.add_row(name, number(node.data, args.digits), number(node.grad, args.digits))
+    out.print(table)
+    path = render(root, args.out, digits=args.digits)
+    out.print(f"drawing written to {escape(str(path))}")
+    return EXIT_OK
+
+
+def run_gradcheck(args):
+    expression, values = _expression_and_values(args)
+    names = expression.variables
+    if not names:
+        raise UsageError(f"{expression.text!r} has no variables, so there is no derivative to check")
+
+    def fn(*nodes):
+        return expression.evaluate(dict(zip(names, nodes)))
+
+    inputs = [values[name] for name in names]
+    # Evaluate once first, so a domain error reads as the user's mistake.
+    fn(*inputs)
+    report = gradcheck(
+        fn,
+        [Value(x, label=name) for x, name in zip(inputs, names)],
+        eps=args.eps,
+        atol=args.atol,
+        rtol=args.rtol,
+        order=args.order,
+    )
+    print(report)
+    return EXIT_OK if report else EXIT_CHECK_FAILED
+
+
+def add_parsers(commands):
+    # No abbreviated options, so that the EXPR finder can tell EXPR from them.
+    draw = commands.add_parser(
+        "draw",
+        help="draw an expression's graph with every value, gradient and local derivative",
+        description=(
+            "Parse EXPR (never eval'd), run backward, print each variable's gradient and write the drawing.\n"
+            "EXPR may start with '-' ('-x'), or come after '--'."
+        ),
+        epilog=(
+            "example: tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 -o neuron.svg\n"
+            "         tracegrad draw '-log(x)' x=2"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    add_options(draw, DRAW_OPTIONS)
+    draw.set_defaults(run=run_draw)
+
+    check = commands.add_parser(
+        "gradcheck",
+        help="compare an expression's derivatives with central differences",
+        description=(
+            "Exit code 0 when every derivative matches its numeric estimate, 1 when one does not.\n"
+            "EXPR may start with '-' ('-log(x)'), or come after '--'."
+        ),
+        epilog="example: tracegrad gradcheck 'relu(x)' x=0   (fails: relu has a kink at 0)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    add_options(check, GRADCHECK_OPTIONS)
+    check.set_defaults(run=run_gradcheck)

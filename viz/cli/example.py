@@ -1,0 +1,176 @@
+"""`tracegrad example` (the default command): the worked example of `nn.worked_example`, step by step.
+
+Prints the forward pass, every partial derivative of E_total, the chain rule
+for chosen weights, the weights after one step, the error after --steps, and
+writes the drawing.
+"""
+
+import argparse
+
+from rich.markup import escape
+from rich.table import Table
+
+from nn import worked_example as example
+from viz import explain, render
+from viz.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_options,
+    check_output_file,
+    console,
+    digit_count,
+    number,
+    option,
+    positive,
+)
+from viz.render import FORMATS, check_output
+
+OPTIONS = (
+    option("--steps", type=positive(int), default=10_000, help="training steps (default 10000)"),
+    option("--lr", type=positive(float), default=example.LEARNING_RATE, help="learning rate (0.5)"),
+    option("--train-biases", action="store_true", help="train b1 and b2 too (the post does not)"),
+    option(
+        "--order",
+        choices=example.ORDERS,
+        default="exact",
+        help="exact gradient descent (default), or the order behind the post's published later figures",
+    ),
+    option("--explain", action="append", default=[], metavar="NODE", help="also explain dE_total/dNODE (e.g. w3)"),
+    option(
+        "--digits",
+        type=digit_count,
+        default=9,
+        help="precision: decimal places in the tables, significant digits in the explanations and the drawing "
+        "(default 9)",
+    ),
+    option(
+        "--out", default="worked_example.svg", help="the drawing: .svg, .png, .pdf, .dot (default ./worked_example.svg)"
+    ),
+)
+
+
+def _table(title):
+    # At least as wide as its title, so a short table does not wrap its title over several lines.
+    return Table(title=title, min_width=len(title))
+
+
+def _weights_table(title, before, afters, digits, caption=None):
+    """The weights `before` a step, then one column per (heading, weights after) in `afters`."""
+    table = _table(title)
+    table.caption = caption
+    table.add_column("weight")
+    table.add_column("before", justify="right")
+    for heading, _ in afters:
+        table.add_column(heading, justify="right")
+    for name, value in before.items():
+        table.add_row(name, number(value, digits), *[number(after[name], digits) for _, after in afters])
+    return table
+
+
+def _print_passes(out, graph, digits):
+    """The forward pass, the errors and the backward pass's partials, as tables."""
+    forward = _table("Forward pass")
+    forward.add_column("neuron")
+    forward.add_column("net", justify="right")
+    forward.add_column("out = sigmoid(net)", justify="right")
+    for neuron in ("h1", "h2", "o1", "o2"):
+        forward.add_row(
+            neuron, number(graph[f"net_{neuron}"].data, digits), number(graph[f"out_{neuron}"].data, digits)
+        )
+    out.print(forward)
+    for name in ("E_o1", "E_o2", "E_total"):
+        out.print(f"  {name:<8} = {number(graph[name].data, digits)}")
+
+    partials = _table("Backward pass: every partial derivative of E_total")
+    partials.add_column("node")
+    partials.add_column("value", justify="right")
+    partials.add_column("dE_total/d(node)", justify="right")
+    for label in example.LABELS:
+        if not label.startswith(("i", "target")):
+            node = graph[label]
+            partials.add_row(label, number(node.data, digits), number(node.grad, digits))
+    out.print(partials)
+
+
+def _print_training(out, args, graph, digits):
+    """The weights after one step, then the error after one step and after --steps."""
+    weights = {name: graph[name].data for name in example.INITIAL_WEIGHTS}
+    trainable = [name for name in weights if name.startswith("w") or args.train_biases]
+    updated = {
+        name: weights[name] - args.lr * graph[name].grad if name in trainable else weights[name] for name in weights
+    }
+    one = example.train(1, learning_rate=args.lr, order=args.order, train_biases=args.train_biases)
+    if args.order == "published":
+        title = f"One step of w - {args.lr} * dE_total/dw, exact and in the post's published order"
+        afters = [("exact gradient descent", updated), ("published order", one.weights)]
+        caption = "published order: output weights first, then hidden-layer gradients with them"
+        out.print(_weights_table(title, weights, afters, digits, caption))
+    else:
+        title = f"One step of exact gradient descent: w - {args.lr} * dE_total/dw"
+        out.print(_weights_table(title, weights, [("after", updated)], digits))
+    many = example.train(args.steps, learning_rate=args.lr, order=args.order, train_biases=args.train_biases)
+    how = "the post's published order" if args.order == "published" else "exact gradient descent"
+    out.print(f"Training with {how}" + (", biases too" if args.train_biases else "") + ":")
+    steps = "step" if args.steps == 1 else "steps"
+    out.print(f"  E_total before training  = {number(one.initial_error, digits)}")
+    out.print(f"  E_total after 1 step     = {number(one.error, digits)}")
+    out.print(
+        f"  E_total after {args.steps} {steps} = {number(many.error, digits)} ({many.error:.8e}); outputs "
+        f"{number(many.outputs[0], digits)} and {number(many.outputs[1], digits)} for targets "
+        f"{example.TARGETS['o1']} and {example.TARGETS['o2']}",
+        soft_wrap=True,
+    )
+    if args.order == "published":
+        out.print(
+            f"[italic]Why these differ from exact backprop:[/italic] {escape(example.WHY_PUBLISHED_DIFFERS)}",
+            soft_wrap=True,
+        )
+    elif args.lr == example.LEARNING_RATE and not args.train_biases:
+        published = example.PUBLISHED_LATER["E_total after 1 step"]
+        out.print(
+            f"The post itself prints {published} after one step: see --order published for why it differs.",
+            soft_wrap=True,
+        )
+
+
+def run_example(args):
+    explained = list(dict.fromkeys(["w5", "w1", *args.explain]))
+    unknown = [name for name in explained if name not in example.LABELS]
+    if unknown:
+        raise UsageError(f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}")
+    check_output_file(args.out, "--out", FORMATS)
+    check_output(args.out)
+    out = console()
+    graph = example.labelled_graph()
+    root = graph["E_total"]
+
+    out.print("[bold]The worked example[/bold]: a 2-2-2 sigmoid network, one training pair, squared error.")
+    out.print(
+        f"inputs i1 = {example.INPUTS['i1']}, i2 = {example.INPUTS['i2']}; targets {example.TARGETS['o1']} and "
+        f"{example.TARGETS['o2']}; learning rate {args.lr}; b1 and b2 are each shared by a layer's two neurons.",
+        soft_wrap=True,
+    )
+    _print_passes(out, graph, args.digits)
+    for name in explained:
+        out.print(explain(root, graph[name], digits=args.digits), markup=False, soft_wrap=True)
+        out.print()
+    _print_training(out, args, graph, args.digits)
+
+    path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits)
+    out.print(f"drawing written to {escape(str(path))}")
+    return EXIT_OK
+
+
+def add_parser(commands):
+    worked = commands.add_parser(
+        "example",
+        help="the worked example, step by step (the default)",
+        description=(
+            "The classic step-by-step backpropagation example: forward pass, every partial derivative of "
+            "E_total, the updated weights, the error after one step and after --steps, and the drawing."
+        ),
+        epilog="example: tracegrad example --order published --explain w1 --out graph.svg",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_options(worked, OPTIONS)
+    worked.set_defaults(run=run_example)
