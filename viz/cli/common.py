@@ -52,9 +52,12 @@ def option(*flags, **settings):
 _TAKE_NO_VALUE = {"store_true", "store_false", "store_const", "count", "help", "version"}
 
 
-def add_options(parser, options):
+def add_command(commands, name, options, run, **settings):
+    """Add the subcommand `name` with its declared `options`, run by `run(args)`; `settings` go to argparse."""
+    parser = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **settings)
     for declared in options:
         parser.add_argument(*declared.flags, **declared.settings)
+    parser.set_defaults(run=run)
 
 
 def value_options(options):

@@ -5,8 +5,6 @@ declared once, in DRAW_OPTIONS and GRADCHECK_OPTIONS, which both the parser
 and the EXPR finder of `viz.cli` read.
 """
 
-import argparse
-
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,7 +14,7 @@ from viz.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     UsageError,
-    add_options,
+    add_command,
     check_output_file,
     console,
     digit_count,
@@ -109,8 +107,11 @@ def run_gradcheck(args):
 
 def add_parsers(commands):
     # No abbreviated options, so that the EXPR finder can tell EXPR from them.
-    draw = commands.add_parser(
+    add_command(
+        commands,
         "draw",
+        DRAW_OPTIONS,
+        run_draw,
         help="draw an expression's graph with every value, gradient and local derivative",
         description=(
             "Parse EXPR (never eval'd), run backward, print each variable's gradient and write the drawing.\n"
@@ -120,22 +121,19 @@ def add_parsers(commands):
             "example: tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 -o neuron.svg\n"
             "         tracegrad draw '-log(x)' x=2"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    add_options(draw, DRAW_OPTIONS)
-    draw.set_defaults(run=run_draw)
 
-    check = commands.add_parser(
+    add_command(
+        commands,
         "gradcheck",
+        GRADCHECK_OPTIONS,
+        run_gradcheck,
         help="compare an expression's derivatives with central differences",
         description=(
             "Exit code 0 when every derivative matches its numeric estimate, 1 when one does not.\n"
             "EXPR may start with '-' ('-log(x)'), or come after '--'."
         ),
         epilog="example: tracegrad gradcheck 'relu(x)' x=0   (fails: relu has a kink at 0)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    add_options(check, GRADCHECK_OPTIONS)
-    check.set_defaults(run=run_gradcheck)

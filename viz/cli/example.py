@@ -5,29 +5,18 @@ for chosen weights, the weights after one step, the error after --steps, and
 writes the drawing.
 """
 
-import argparse
-
 from rich.markup import escape
 from rich.table import Table
 
 from nn import worked_example as example
 from viz import explain, render
-from viz.cli.common import (
-    EXIT_OK,
-    UsageError,
-    add_options,
-    check_output_file,
-    console,
-    digit_count,
-    number,
-    option,
-    positive,
-)
+from viz.cli import common
+from viz.cli.common import number, option
 from viz.render import FORMATS, check_output
 
 OPTIONS = (
-    option("--steps", type=positive(int), default=10_000, help="training steps (default 10000)"),
-    option("--lr", type=positive(float), default=example.LEARNING_RATE, help="learning rate (0.5)"),
+    option("--steps", type=common.positive(int), default=10_000, help="training steps (default 10000)"),
+    option("--lr", type=common.positive(float), default=example.LEARNING_RATE, help="learning rate (0.5)"),
     option("--train-biases", action="store_true", help="train b1 and b2 too (the post does not)"),
     option(
         "--order",
@@ -38,7 +27,7 @@ OPTIONS = (
     option("--explain", action="append", default=[], metavar="NODE", help="also explain dE_total/dNODE (e.g. w3)"),
     option(
         "--digits",
-        type=digit_count,
+        type=common.digit_count,
         default=9,
         help="precision: decimal places in the tables, significant digits in the explanations and the drawing "
         "(default 9)",
@@ -75,7 +64,9 @@ def _print_passes(out, graph, digits):
     forward.add_column("out = sigmoid(net)", justify="right")
     for neuron in ("h1", "h2", "o1", "o2"):
         forward.add_row(
-            neuron, number(graph[f"net_{neuron}"].data, digits), number(graph[f"out_{neuron}"].data, digits)
+            neuron,
+            number(graph[f"net_{neuron}"].data, digits),
+            number(graph[f"out_{neuron}"].data, digits),
         )
     out.print(forward)
     for name in ("E_o1", "E_o2", "E_total"):
@@ -137,10 +128,12 @@ def run_example(args):
     explained = list(dict.fromkeys(["w5", "w1", *args.explain]))
     unknown = [name for name in explained if name not in example.LABELS]
     if unknown:
-        raise UsageError(f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}")
-    check_output_file(args.out, "--out", FORMATS)
+        raise common.UsageError(
+            f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}"
+        )
+    common.check_output_file(args.out, "--out", FORMATS)
     check_output(args.out)
-    out = console()
+    out = common.console()
     graph = example.labelled_graph()
     root = graph["E_total"]
 
@@ -158,19 +151,19 @@ def run_example(args):
 
     path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits)
     out.print(f"drawing written to {escape(str(path))}")
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def add_parser(commands):
-    worked = commands.add_parser(
+    common.add_command(
+        commands,
         "example",
+        OPTIONS,
+        run_example,
         help="the worked example, step by step (the default)",
         description=(
             "The classic step-by-step backpropagation example: forward pass, every partial derivative of "
             "E_total, the updated weights, the error after one step and after --steps, and the drawing."
         ),
         epilog="example: tracegrad example --order published --explain w1 --out graph.svg",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_options(worked, OPTIONS)
-    worked.set_defaults(run=run_example)

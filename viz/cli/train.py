@@ -18,7 +18,7 @@ from viz.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     UsageError,
-    add_options,
+    add_command,
     check_output_directory,
     check_output_file,
     console,
@@ -176,15 +176,15 @@ def run_train(args):
 
 
 def add_parser(commands):
-    train = commands.add_parser(
+    add_command(
+        commands,
         "train",
+        OPTIONS,
+        run_train,
         help="train an MLP on a built-in data set, with a progress bar and plots",
         description=(
             "Train an MLP; at the end write a loss curve and a decision boundary as PNG.\n"
             "Ctrl-C stops training early and still saves and plots what was trained (exit code 130)."
         ),
         epilog="example: tracegrad train moons --layers 16,16 --epochs 100 --save moons.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_options(train, OPTIONS)
-    train.set_defaults(run=run_train)
