@@ -9,12 +9,13 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
 - `nn.training`: `fit`, `evaluate`
 - `nn.worked_example`: the classic step-by-step backpropagation example
-- `nn.checks`: the argument checks the modules share (numbers that fit a float, safe reprs)
+- `nn.checks`: `ArgumentError` (the ValueError nn raises for a bad value) and the argument checks the modules share
 
 The import name `nn` is shared with other packages; `__tracegrad__` below is
 the marker our tests check, so a shadowed install fails loudly.
 """
 
+from nn.checks import ArgumentError
 from nn.datasets import DATASETS, circles, spirals, two_moons, xor
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
@@ -30,6 +31,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "ArgumentError",
     "EpochReport",
     "Layer",
     "Module",

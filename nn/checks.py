@@ -1,18 +1,33 @@
-"""Argument checks shared by nn's modules: numbers that fit a float, sequences, and safe reprs for messages.
+"""Argument checks shared by nn's modules, and `ArgumentError`, the error nn raises for a bad value.
 
-Standard library only; never imports `viz`. Every public nn function checks
-what a user hands it and raises `TypeError` (wrong kind of thing) or
-`ValueError` (right kind, wrong value) naming the argument and the value;
-these helpers keep those messages alike and keep a hostile value (a 5,000
+Imports the standard library and `autograd` only; never `viz`.
+
+The rule every nn function follows: a wrong KIND of argument (a str where a
+number goes, a number where a list goes, an rng that is not a
+`random.Random`) raises `TypeError`; the right kind with a wrong VALUE (a
+negative size, lists of different lengths, a label outside {-1, +1}, a
+weight file that does not fit the model) raises `ArgumentError`, a
+`ValueError`. Both name the function, the argument and the value. The
+command line turns `ArgumentError` into a one-line usage error; any other
+exception out of nn is a bug and keeps its traceback.
+
+These helpers keep those messages alike and keep a hostile value (a 5,000
 digit int, whose repr itself raises) from turning an error message into a
 second error.
 """
 
 import math
 import numbers
+import random
+
+from autograd import Value
 
 # Ints longer than this many bits do not fit a float (its largest is just under 2**1024).
 _FLOAT_BITS = 1024
+
+
+class ArgumentError(ValueError):
+    """A value nn refuses: a bad argument, a weight file that does not fit, an update that would not be finite."""
 
 
 def shown(thing, limit=80):
@@ -37,24 +52,79 @@ def is_sequence(thing):
     return not isinstance(thing, (str, bytes, dict)) and hasattr(thing, "__len__") and hasattr(thing, "__iter__")
 
 
+def check_sequence(thing, what, expected="a list"):
+    """TypeError naming `what` unless `thing` is a list-like container (see `is_sequence`)."""
+    if not is_sequence(thing):
+        raise TypeError(f"{what} must be {expected}, got {type(thing).__name__}: {shown(thing)}")
+
+
 def finite_float(number, what):
-    """`number` (a number, see `is_number`) as a float; ValueError naming `what` if it is too large or not finite."""
+    """`number` (a number, see `is_number`) as a float; ArgumentError naming `what` if it is too large or not finite."""
     try:
         value = float(number)
     except OverflowError:
-        raise ValueError(f"{what} is too large for a float, got {shown(number)}") from None
+        raise ArgumentError(f"{what} is too large for a float, got {shown(number)}") from None
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value!r}")
+        raise ArgumentError(f"{what} must be finite, got {value!r}")
     return value
 
 
+def as_number(thing, what):
+    """`thing` as a finite float: a Value gives its data; TypeError if it is no number, ArgumentError if not finite."""
+    if isinstance(thing, Value):
+        thing = thing.data
+    if not is_number(thing):
+        raise TypeError(f"{what} must be a number, got {type(thing).__name__}: {shown(thing)}")
+    return finite_float(thing, what)
+
+
+def as_value(thing, what, label=""):
+    """`thing` itself if it is a Value, else a new leaf Value of the finite number `thing`, labelled `label`.
+
+    The one number-to-Value conversion of nn (parameters, inputs, loss
+    operands): TypeError for anything that is neither a Value nor a number,
+    ArgumentError for a number that is not a finite float.
+    """
+    if isinstance(thing, Value):
+        return thing
+    if not is_number(thing):
+        raise TypeError(f"{what} must be a number or a Value, got {type(thing).__name__}: {shown(thing)}")
+    return Value(finite_float(thing, what), label)
+
+
 def finite_nonnegative(number, what):
-    """`number` as a float, or ValueError naming `what` unless it is a real number >= 0 that fits a finite float."""
-    if not isinstance(number, bool) and isinstance(number, numbers.Real):
-        try:
-            value = float(number)
-        except OverflowError:
-            value = math.inf
-        if 0.0 <= value < math.inf:
-            return value
-    raise ValueError(f"{what} must be a finite number >= 0, got {shown(number)}")
+    """`number` as a float; TypeError unless it is a real number, ArgumentError unless it is finite and >= 0."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise TypeError(f"{what} must be a finite number >= 0, got {type(number).__name__}: {shown(number)}")
+    try:
+        value = float(number)
+    except OverflowError:
+        value = math.inf
+    if not 0.0 <= value < math.inf:
+        raise ArgumentError(f"{what} must be a finite number >= 0, got {shown(number)}")
+    return value
+
+
+def check_count(what, count, minimum=1):
+    """`count` if it is an int >= `minimum`; TypeError naming `what` for a non-int or a bool, else ArgumentError."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError(f"{what} must be an int >= {minimum}, got {type(count).__name__}: {shown(count)}")
+    if count < minimum:
+        raise ArgumentError(f"{what} must be an int >= {minimum}, got {shown(count)}")
+    return count
+
+
+def check_flag(flag, what):
+    """`flag` if it is True or False; TypeError naming `what` otherwise."""
+    if not isinstance(flag, bool):
+        raise TypeError(f"{what} must be True or False, got {type(flag).__name__}: {shown(flag)}")
+    return flag
+
+
+def check_rng(rng, what):
+    """The generator to draw from: `rng` itself, or a fresh one for None; TypeError unless a `random.Random`."""
+    if rng is None:
+        return random.Random()
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{what} must be a random.Random (or None), got {type(rng).__name__}")
+    return rng

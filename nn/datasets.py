@@ -1,8 +1,8 @@
 """Small 2-D classification data sets, pure Python, reproducible from an `rng`.
 
 Owns `two_moons`, `circles`, `xor` and `spirals` (and `DATASETS`, name ->
-function). Imports the standard library and `nn.checks` only (not even
-`autograd`); never `viz`.
+function). Imports `math` from the standard library and
+`nn.checks` (so `autograd` only through it); never `viz`.
 
 Each function returns `(points, labels)`: `points` a list of `(x, y)` float
 tuples, `labels` a list of ints, shuffled with `rng` (a `random.Random`; a
@@ -12,14 +12,13 @@ Label conventions:
   `hinge`, as in micrograd's demo; map with (y + 1) // 2 for 0/1 targets);
 - `spirals` uses class indices 0 .. classes-1 (ready for `cross_entropy`).
 `noise` is the standard deviation of Gaussian noise added to each coordinate.
-Every argument is checked; a bad one raises ValueError (TypeError for an rng
-that is not a random.Random).
+Every argument is checked: a wrong kind (a float count, an rng that is not a
+random.Random) raises TypeError, a wrong value `nn.checks.ArgumentError`.
 """
 
 import math
-import random
 
-from nn.checks import shown
+from nn.checks import ArgumentError, as_number, check_count, check_rng, finite_nonnegative, shown
 
 
 def two_moons(n=100, *, noise=0.1, rng=None):
@@ -28,9 +27,9 @@ def two_moons(n=100, *, noise=0.1, rng=None):
     The upper moon (centre (0, 0), radius 1) is labelled -1, the lower one
     (centre (1, 0.5)) +1; n // 2 points on the first, the rest on the second.
     """
-    _check_count("two_moons", "n", n, 2)
+    check_count("two_moons: n", n, 2)
     _check_noise("two_moons", noise)
-    rng = _check_rng("two_moons", rng)
+    rng = check_rng(rng, "two_moons: rng")
     upper = n // 2
     lower = n - upper
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, upper)]
@@ -41,11 +40,12 @@ def two_moons(n=100, *, noise=0.1, rng=None):
 
 def circles(n=100, *, noise=0.05, factor=0.5, rng=None):
     """A circle of radius 1 (label -1) around a circle of radius `factor` (label +1), as make_circles."""
-    _check_count("circles", "n", n, 2)
+    check_count("circles: n", n, 2)
     _check_noise("circles", noise)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
-        raise ValueError(f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
-    rng = _check_rng("circles", rng)
+    factor = as_number(factor, "circles: factor")
+    if not 0.0 < factor < 1.0:
+        raise ArgumentError(f"circles: factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
+    rng = check_rng(rng, "circles: rng")
     outer = n // 2
     inner = n - outer
     points = [(math.cos(t), math.sin(t)) for t in _around(outer)]
@@ -61,9 +61,9 @@ def xor(n=100, *, noise=0.1, rng=None):
     labels are -1, +1, +1, -1: +1 exactly when one coordinate is 1. With n = 4
     and noise = 0 this is the XOR truth table (shuffled).
     """
-    _check_count("xor", "n", n, 4)
+    check_count("xor: n", n, 4)
     _check_noise("xor", noise)
-    rng = _check_rng("xor", rng)
+    rng = check_rng(rng, "xor: rng")
     corners = [((0.0, 0.0), -1), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), -1)]
     points = [corners[k % 4][0] for k in range(n)]
     labels = [corners[k % 4][1] for k in range(n)]
@@ -76,13 +76,13 @@ def spirals(n=100, *, classes=2, turns=1.0, noise=0.05, rng=None):
     Arm j holds n // classes points (the first n % classes arms one more). A
     point at radius r in [0.1, 1] has angle 2 pi (turns r + j / classes).
     """
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
-    _check_count("spirals", "n", n, classes)
-    if not _fits_a_float(turns) or turns <= 0:
-        raise ValueError(f"spirals: turns must be a finite number > 0, got {shown(turns)}")
+    check_count("spirals: classes", classes, 2)
+    check_count("spirals: n", n, classes)
+    turns = as_number(turns, "spirals: turns")
+    if turns <= 0:
+        raise ArgumentError(f"spirals: turns must be a finite number > 0, got {shown(turns)}")
     _check_noise("spirals", noise)
-    rng = _check_rng("spirals", rng)
+    rng = check_rng(rng, "spirals: rng")
     points = []
     labels = []
     for arm in range(classes):
@@ -118,29 +118,5 @@ def _finish(points, labels, noise, rng):
     return [point for point, _ in pairs], [label for _, label in pairs]
 
 
-def _check_count(owner, name, count, minimum):
-    if isinstance(count, bool) or not isinstance(count, int) or count < minimum:
-        raise ValueError(f"{owner}: {name} must be an int >= {minimum}, got {count!r}")
-
-
 def _check_noise(owner, noise):
-    if not _fits_a_float(noise) or noise < 0:
-        raise ValueError(f"{owner}: noise (a standard deviation) must be a finite number >= 0, got {shown(noise)}")
-
-
-def _fits_a_float(number):
-    """True for an int or float (not a bool) whose value is a finite float."""
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        return False
-    try:
-        return math.isfinite(number)
-    except OverflowError:  # an int beyond the largest float
-        return False
-
-
-def _check_rng(owner, rng):
-    if rng is None:
-        return random.Random()
-    if not isinstance(rng, random.Random):
-        raise TypeError(f"{owner}: rng must be a random.Random (or None), got {type(rng).__name__}")
-    return rng
+    finite_nonnegative(noise, f"{owner}: noise (a standard deviation)")

@@ -1,7 +1,8 @@
 """`Neuron`, `Layer`, `Sequential` and `MLP`: models built from Values.
 
 Owns the model shapes, their initialisation and their forward passes. Imports
-the standard library, `autograd` and `nn.module` only; never `viz`.
+`random` from the standard library, `autograd` (`Value`, `weighted_sum`),
+`nn.checks` and `nn.module`; never `viz`.
 
 A neuron's net input is ONE `weighted_sum` node whose parents are its weights,
 its inputs and its bias, with local derivatives x_i, w_i and 1; the activation
@@ -18,10 +19,8 @@ Random initialisation follows micrograd: weights uniform in [-1, 1] drawn from
 `rng` (a `random.Random`; a fresh unseeded one when None), biases 0.
 """
 
-import random
-
 from autograd import Value, weighted_sum
-from nn.checks import finite_float, is_number, is_sequence, shown
+from nn.checks import ArgumentError, as_value, check_count, check_flag, check_rng, is_sequence, shown
 from nn.module import Module
 
 # Activation name -> the Value method applying it (None: the net input is the output).
@@ -32,15 +31,16 @@ class Neuron(Module):
     """out = activation(sum_i w_i * x_i + b), with the sum as one node."""
 
     def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None, label=""):
-        _check_count("Neuron", "nin", nin)
+        check_count("Neuron: nin", nin)
         _check_activation("Neuron", activation)
         _check_label("Neuron", label)
-        _check_rng("Neuron", rng)
+        rng = check_rng(rng, "Neuron: rng")
         if weights is None:
-            rng = random.Random() if rng is None else rng
             weights = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
-        elif not is_sequence(weights) or len(weights) != nin:
-            raise ValueError(f"Neuron: weights must be {nin} numbers (one per input), got {_shape_of(weights)}")
+        elif not is_sequence(weights):
+            raise TypeError(f"Neuron: weights must be a list of {nin} numbers, got {_shape_of(weights)}")
+        elif len(weights) != nin:
+            raise ArgumentError(f"Neuron: weights must be {nin} numbers (one per input), got {_shape_of(weights)}")
         self.weights = [_parameter(w, _named(label, f"w{i}"), f"Neuron: weights[{i}]") for i, w in enumerate(weights)]
         self.bias = _parameter(0.0 if bias is None else bias, _named(label, "b"), "Neuron: bias")
         self.activation = activation
@@ -106,24 +106,22 @@ class Layer(Module):
     ):
         _check_label("Layer", label)
         owner = f"Layer {label!r}" if label else "Layer"
-        _check_count(owner, "nin", nin)
-        _check_count(owner, "nout", nout)
+        check_count(f"{owner}: nin", nin)
+        check_count(f"{owner}: nout", nout)
         _check_activation(owner, activation)
-        if not isinstance(shared_bias, bool):
-            raise TypeError(f"{owner}: shared_bias must be True or False, got {shown(shared_bias)}")
+        check_flag(shared_bias, f"{owner}: shared_bias")
         if neuron_labels is None:
             neuron_labels = [f"{label}.n{i}" if label else f"n{i}" for i in range(nout)]
         else:
             _check_neuron_labels(owner, neuron_labels, nout)
-        _check_rng(owner, rng)
+        rng = check_rng(rng, f"{owner}: rng")
         if weights is None:
-            rng = random.Random() if rng is None else rng
             weights = [[rng.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)]
         else:
             _check_matrix(owner, weights, nout, nin)
         if shared_bias:
             if is_sequence(biases):
-                raise ValueError(
+                raise TypeError(
                     f"{owner}: with shared_bias=True, biases must be one number or Value (the shared bias), "
                     f"got {_shape_of(biases)}"
                 )
@@ -134,8 +132,10 @@ class Layer(Module):
             self.bias = None
             if biases is None:
                 biases = [0.0] * nout
-            elif not is_sequence(biases) or len(biases) != nout:
-                raise ValueError(f"{owner}: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
+            elif not is_sequence(biases):
+                raise TypeError(f"{owner}: biases must be a list of {nout} numbers, got {_shape_of(biases)}")
+            elif len(biases) != nout:
+                raise ArgumentError(f"{owner}: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
             biases = [
                 _parameter(b, _named(name, "b"), f"{owner}: biases[{index}]")
                 for index, (b, name) in enumerate(zip(biases, neuron_labels))
@@ -190,14 +190,14 @@ class Sequential(Module):
             )
         layers = list(layers)
         if not layers:
-            raise ValueError("Sequential: needs at least one layer, got none")
+            raise ArgumentError("Sequential: needs at least one layer, got none")
         for index, layer in enumerate(layers):
             if not isinstance(layer, Module) or not callable(layer):
                 raise TypeError(f"Sequential: layers[{index}] must be a callable Module, got {type(layer).__name__}")
         for index in range(1, len(layers)):
             before, after = layers[index - 1], layers[index]
             if isinstance(before, Layer) and isinstance(after, Layer) and before.nout != after.nin:
-                raise ValueError(
+                raise ArgumentError(
                     f"Sequential: layers[{index}] expects {after.nin} inputs, "
                     f"but layers[{index - 1}] gives {before.nout} outputs"
                 )
@@ -236,23 +236,26 @@ class MLP(Sequential):
         biases=None,
         shared_bias=False,
     ):
-        _check_count("MLP", "nin", nin)
-        if not is_sequence(sizes) or len(sizes) == 0:
-            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {shown(sizes)}")
+        check_count("MLP: nin", nin)
+        if not is_sequence(sizes):
+            raise TypeError(f"MLP: sizes must be a list of layer sizes, got {type(sizes).__name__}: {shown(sizes)}")
+        if len(sizes) == 0:
+            raise ArgumentError("MLP: sizes must be a non-empty list of layer sizes, got an empty one")
         for index, size in enumerate(sizes):
-            _check_count("MLP", f"sizes[{index}]", size)
+            check_count(f"MLP: sizes[{index}]", size)
         _check_activation("MLP", activation)
         _check_activation("MLP", output_activation, "output_activation")
-        if not isinstance(shared_bias, bool):
-            raise TypeError(f"MLP: shared_bias must be True or False, got {shown(shared_bias)}")
+        check_flag(shared_bias, "MLP: shared_bias")
         for name, given in (("weights", weights), ("biases", biases)):
-            if given is not None and (not is_sequence(given) or len(given) != len(sizes)):
-                raise ValueError(
+            if given is None:
+                continue
+            if not is_sequence(given):
+                raise TypeError(f"MLP: {name} must be a list with one entry per layer, got {_shape_of(given)}")
+            if len(given) != len(sizes):
+                raise ArgumentError(
                     f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {_shape_of(given)}"
                 )
-        _check_rng("MLP", rng)
-        if weights is None and rng is None:
-            rng = random.Random()  # one generator for all layers
+        rng = check_rng(rng, "MLP: rng")  # one generator for all layers
         fan_in = [nin, *sizes[:-1]]
         layers = []
         for index, (layer_nin, layer_nout) in enumerate(zip(fan_in, sizes)):
@@ -285,15 +288,13 @@ class MLP(Sequential):
         return f"MLP({self.nin}, {self.sizes}, {self.activation!r}, {self.output_activation!r})"
 
 
-def _check_count(owner, name, count):
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {shown(count)}")
-
-
 def _check_activation(owner, activation, name="activation"):
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        choices = ", ".join(repr(name) for name in ACTIVATIONS)
-        raise ValueError(f"{owner}: {name} must be one of {choices}, got {shown(activation)}")
+    choices = ", ".join(repr(name) for name in ACTIVATIONS)
+    if not isinstance(activation, str):
+        kind = type(activation).__name__
+        raise TypeError(f"{owner}: {name} must be one of {choices}, got {kind}: {shown(activation)}")
+    if activation not in ACTIVATIONS:
+        raise ArgumentError(f"{owner}: {name} must be one of {choices}, got {shown(activation)}")
 
 
 def _check_label(owner, label):
@@ -301,14 +302,11 @@ def _check_label(owner, label):
         raise TypeError(f"{owner}: label must be a str, got {type(label).__name__}")
 
 
-def _check_rng(owner, rng):
-    if rng is not None and not isinstance(rng, random.Random):
-        raise TypeError(f"{owner}: rng must be a random.Random (or None), got {type(rng).__name__}")
-
-
 def _check_neuron_labels(owner, labels, count):
-    if not is_sequence(labels) or len(labels) != count:
-        raise ValueError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
+    if not is_sequence(labels):
+        raise TypeError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
+    if len(labels) != count:
+        raise ArgumentError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
     for index, label in enumerate(labels):
         if not isinstance(label, str):
             raise TypeError(
@@ -318,11 +316,15 @@ def _check_neuron_labels(owner, labels, count):
 
 def _check_matrix(owner, weights, rows, columns):
     expected = f"{rows} rows (one per neuron) of {columns} numbers, shape ({rows}, {columns})"
-    if not is_sequence(weights) or len(weights) != rows:
-        raise ValueError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
+    if not is_sequence(weights):
+        raise TypeError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
+    if len(weights) != rows:
+        raise ArgumentError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
     for index, row in enumerate(weights):
-        if not is_sequence(row) or len(row) != columns:
-            raise ValueError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
+        if not is_sequence(row):
+            raise TypeError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
+        if len(row) != columns:
+            raise ArgumentError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
 
 
 def _shape_of(thing):
@@ -334,11 +336,7 @@ def _shape_of(thing):
 
 def _parameter(x, label, what):
     """`x` itself if it is a Value, else a new parameter Value labelled `label`."""
-    if isinstance(x, Value):
-        return x
-    if not is_number(x):
-        raise TypeError(f"{what} must be a number or a Value, got {type(x).__name__}: {shown(x)}")
-    return Value(finite_float(x, what), label)
+    return as_value(x, what, label)
 
 
 def _named(owner_label, name):
@@ -353,13 +351,8 @@ def _checked_inputs(owner, inputs, count):
             f"{owner}: inputs must be a list of {count} numbers or Values, got {type(inputs).__name__}: {shown(inputs)}"
         )
     if len(inputs) != count:
-        raise ValueError(f"{owner}: expected {count} inputs, got {len(inputs)}")
-    return [x if x.__class__ is Value else _input(x, index, owner) for index, x in enumerate(inputs)]
-
-
-def _input(x, index, owner):
-    if isinstance(x, Value):
-        return x
-    if not is_number(x):
-        raise TypeError(f"{owner}: inputs must be numbers or Values, inputs[{index}] is {type(x).__name__}: {shown(x)}")
-    return Value(finite_float(x, f"{owner}: inputs[{index}]"), f"x{index}")
+        raise ArgumentError(f"{owner}: expected {count} inputs, got {len(inputs)}")
+    return [
+        x if x.__class__ is Value else as_value(x, f"{owner}: inputs[{index}]", f"x{index}")
+        for index, x in enumerate(inputs)
+    ]

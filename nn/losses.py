@@ -1,13 +1,15 @@
 """Loss functions: lists of Values and numbers in, one Value out.
 
 Owns `squared_error`, `mse`, `hinge`, `binary_cross_entropy` and
-`cross_entropy`. Imports the standard library and `autograd` only; never `viz`.
-Every loss checks its arguments (equal, non-zero lengths; labels in range) and
-raises `ValueError` saying what it expected. Sums are one `total` node.
+`cross_entropy`. Imports `autograd` (`Value`, `total`) and `nn.checks`; never
+`viz`. Every loss checks its arguments and says what it expected: a wrong kind
+of argument (not a list, not a number) raises `TypeError`, a wrong value
+(unequal or zero lengths, labels out of range) `nn.checks.ArgumentError`.
+Sums are one `total` node.
 """
 
 from autograd import Value, total
-from nn.checks import finite_float, is_number, is_sequence, shown
+from nn.checks import ArgumentError, as_number, as_value, check_count, check_sequence, shown
 
 
 def squared_error(outputs, targets):
@@ -46,9 +48,9 @@ def hinge(scores, labels):
     _check_pairs("hinge", scores, labels, "labels")
     terms = []
     for index, (score, label) in enumerate(zip(scores, labels)):
-        y = _number(label, f"hinge: labels[{index}]")
+        y = as_number(label, f"hinge: labels[{index}]")
         if y not in (-1.0, 1.0):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
+            raise ArgumentError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
         terms.append((1.0 - _value(score, f"hinge: scores[{index}]") * y).relu())
     loss = total(terms) / len(terms)
     loss.label = "hinge"
@@ -61,21 +63,23 @@ def binary_cross_entropy(probs, targets):
     Targets lie in [0, 1] (usually exactly 0 or 1). A term whose weight is 0
     is left out, so p = 0 with t = 0 (or p = 1 with t = 1) costs nothing, as the
     limit 0 log 0 = 0 says. A probability of exactly 0 or 1 on the wrong side
-    (p = 0 with t > 0) makes the loss infinite: that raises ValueError.
+    (p = 0 with t > 0) makes the loss infinite: that raises ArgumentError.
     """
     _check_pairs("binary_cross_entropy", probs, targets, "targets")
     terms = []
     for index, (prob, target) in enumerate(zip(probs, targets)):
         p = _value(prob, f"binary_cross_entropy: probs[{index}]")
-        t = _number(target, f"binary_cross_entropy: targets[{index}]")
+        t = as_number(target, f"binary_cross_entropy: targets[{index}]")
         if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {shown(target)} at index {index}")
+            raise ArgumentError(
+                f"binary_cross_entropy: targets must lie in [0, 1], got {shown(target)} at index {index}"
+            )
         if not 0.0 <= p.data <= 1.0:
-            raise ValueError(
+            raise ArgumentError(
                 f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r} at index {index}{_of(p)}"
             )
         if (t > 0.0 and p.data == 0.0) or (t < 1.0 and p.data == 1.0):
-            raise ValueError(
+            raise ArgumentError(
                 f"binary_cross_entropy: probability {p.data!r} at index {index}{_of(p)} with target {shown(target)} "
                 f"makes the loss infinite (log 0); the model is certain and wrong"
             )
@@ -99,12 +103,12 @@ def cross_entropy(logits, target_index):
     exponent is <= 0 and nothing overflows: logits [1000, 0] give finite
     numbers.
     """
-    if not is_sequence(logits) or len(logits) == 0:
-        raise ValueError(f"cross_entropy: logits must be a non-empty list, got {shown(logits)}")
-    if isinstance(target_index, bool) or not isinstance(target_index, int):
-        raise ValueError(f"cross_entropy: target_index must be an int, got {shown(target_index)}")
-    if not 0 <= target_index < len(logits):
-        raise ValueError(
+    check_sequence(logits, "cross_entropy: logits", "a non-empty list")
+    if len(logits) == 0:
+        raise ArgumentError("cross_entropy: logits must be a non-empty list, got an empty one")
+    check_count("cross_entropy: target_index", target_index, 0)
+    if target_index >= len(logits):
+        raise ArgumentError(
             f"cross_entropy: target_index must be in 0..{len(logits) - 1} for {len(logits)} logits, "
             f"got {shown(target_index)}"
         )
@@ -119,38 +123,23 @@ def cross_entropy(logits, target_index):
 
 def _check_pairs(name, outputs, others, what):
     for given, called in ((outputs, "the first argument"), (others, what)):
-        if not is_sequence(given):
-            raise ValueError(f"{name}: {called} must be a list, got {type(given).__name__}")
+        check_sequence(given, f"{name}: {called}")
     if len(outputs) != len(others):
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: needs as many {what} as outputs, got {len(outputs)} outputs and {len(others)} {what}"
         )
     if not outputs:
-        raise ValueError(f"{name}: needs at least one output, got an empty list")
+        raise ArgumentError(f"{name}: needs at least one output, got an empty list")
 
 
 def _value(x, what):
     """An output: a Value as it is, a finite number as a constant Value."""
-    if isinstance(x, Value):
-        return x
-    if not is_number(x):
-        raise TypeError(f"{what}: expected a Value or a number, got {type(x).__name__}: {shown(x)}")
-    return Value(finite_float(x, what))
+    return as_value(x, what)
 
 
 def _target(x, what):
     """A regression target: a Value as it is (it may carry a label or be trained), or a finite float."""
-    if isinstance(x, Value):
-        return x
-    return _number(x, what)
-
-
-def _number(x, what):
-    if isinstance(x, Value):
-        x = x.data
-    if not is_number(x):
-        raise ValueError(f"{what} must be a number, got {type(x).__name__}: {shown(x)}")
-    return finite_float(x, what)
+    return x if isinstance(x, Value) else as_number(x, what)
 
 
 def _of(value):

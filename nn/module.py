@@ -1,8 +1,9 @@
 """`Module`: parameters found by walking attributes, state dicts, JSON weight files.
 
 Owns the parameter bookkeeping every model shares: naming, zeroing, state
-dicts and saving/loading weights. Imports the standard library and `autograd`
-only; never `viz`.
+dicts and saving/loading weights. Imports `contextlib`, `json`, `math`,
+`numbers`, `os` and `secrets` from the standard library, `autograd` (`Value`)
+and `nn.checks`; never `viz`.
 
 How parameters are found. `named_parameters()` walks the instance attributes
 in the order they were first assigned (`vars(self)` keeps it): a `Value` is a
@@ -30,7 +31,7 @@ import os
 import secrets
 
 from autograd import Value
-from nn.checks import finite_float, shown
+from nn.checks import ArgumentError, finite_float, shown
 
 FILE_FORMAT = "tracegrad.nn/1"
 
@@ -80,7 +81,8 @@ class Module:
         """Set every parameter from `state` (name -> number), all or nothing.
 
         A missing, unexpected, non-numeric or non-finite entry raises
-        `ValueError` before any parameter is touched.
+        `ArgumentError` (a `ValueError`) before any parameter is touched; a
+        `state` that is not a dict raises `TypeError`.
         """
         named = self.named_parameters()
         values = _checked_state(state, [name for name, _ in named], type(self).__name__)
@@ -93,7 +95,7 @@ class Module:
         state = self.state_dict()
         for name, number in state.items():
             if not math.isfinite(number):
-                raise ValueError(f"save: parameter {name!r} is {number!r}; only finite weights can be saved")
+                raise ArgumentError(f"save: parameter {name!r} is {number!r}; only finite weights can be saved")
         document = {"format": FILE_FORMAT, "model": type(self).__name__, "parameters": state}
         # Floats are written with repr, which reads back to the same float bit for bit.
         text = json.dumps(document, indent=1, allow_nan=False) + "\n"
@@ -105,7 +107,7 @@ class Module:
 
         A file that is not UTF-8 text, not valid JSON, not a tracegrad weight
         file, or whose parameters do not match this model's names and numbers
-        raises `ValueError` naming the path and leaves the model unchanged (a
+        raises `ArgumentError` (a `ValueError`) naming the path and leaves the model unchanged (a
         file that cannot be opened raises the usual `OSError`). Returns the model.
         """
         _check_path("load", path)
@@ -114,20 +116,20 @@ class Module:
             with open(path, encoding="utf-8") as file:
                 text = file.read()
         except UnicodeDecodeError as error:
-            raise ValueError(f"load: {path} is not a UTF-8 text file, so not a JSON weight file ({error})") from None
+            raise ArgumentError(f"load: {path} is not a UTF-8 text file, so not a JSON weight file ({error})") from None
         try:
             document = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as error:
             # RecursionError: JSON nested thousands deep, which no weight file is.
-            raise ValueError(f"load: {path} is not a valid JSON weight file ({error})") from None
+            raise ArgumentError(f"load: {path} is not a valid JSON weight file ({error})") from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-            raise ValueError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
+            raise ArgumentError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
         if not isinstance(document.get("parameters"), dict):
-            raise ValueError(f"load: {path} has no 'parameters' object")
+            raise ArgumentError(f"load: {path} has no 'parameters' object")
         try:
             self.load_state_dict(document["parameters"])
         except ValueError as error:
-            raise ValueError(f"load: {path}: {error}") from None
+            raise ArgumentError(f"load: {path}: {error}") from None
         return self
 
     def __repr__(self):
@@ -150,7 +152,7 @@ def _children(item, name, model):
                     f"(keep other dicts in attributes whose names start with '_')"
                 )
             if not key or "." in key:
-                raise ValueError(
+                raise ArgumentError(
                     f"{model}.named_parameters: the dict {name!r} has the key {key!r}; keys of a dict attribute "
                     f"name parameters, so they must be non-empty and hold no '.'"
                 )
@@ -159,9 +161,9 @@ def _children(item, name, model):
 
 
 def _checked_state(state, names, model):
-    """The numbers of `state` in the order of `names`, or ValueError naming every problem."""
+    """The numbers of `state` in the order of `names`, or ArgumentError naming every problem."""
     if not isinstance(state, dict):
-        raise ValueError(f"load_state_dict: expected a dict of name -> number, got {type(state).__name__}")
+        raise TypeError(f"load_state_dict: expected a dict of name -> number, got {type(state).__name__}")
     missing = [name for name in names if name not in state]
     expected = set(names)
     unexpected = [name for name in state if name not in expected]
@@ -171,14 +173,14 @@ def _checked_state(state, names, model):
             problems.append(f"missing {_listing(missing)}")
         if unexpected:
             problems.append(f"unexpected {_listing(unexpected)}")
-        raise ValueError(
+        raise ArgumentError(
             f"load_state_dict: the state does not fit this {model} ({len(names)} parameters): " + "; ".join(problems)
         )
     checked = []
     for name in names:
         number = state[name]
         if isinstance(number, bool) or not isinstance(number, numbers.Real):
-            raise ValueError(
+            raise ArgumentError(
                 f"load_state_dict: {name!r} must be a number, got {type(number).__name__}: {shown(number)}"
             )
         checked.append(finite_float(number, f"load_state_dict: {name!r}"))
@@ -192,7 +194,7 @@ def _listing(names, limit=5):
 
 
 def _reject_constant(name):
-    raise ValueError(f"{name} is not a number a weight file may hold")
+    raise ArgumentError(f"{name} is not a number a weight file may hold")
 
 
 def _check_path(owner, path):

@@ -1,20 +1,21 @@
 """Optimizers `SGD` and `Adam`: update parameters from their `.grad`, as PyTorch does.
 
-Owns the update rules and their state. Imports the standard library and
-`autograd` only; never `viz`.
+Owns the update rules and their state. Imports `math` and `numbers` from the
+standard library, `autograd` (`Value`) and `nn.checks`; never `viz`.
 
 An update is plain float arithmetic assigned to `p.data`: no op runs on a
 Value, so nothing is recorded in any graph (the effect of `no_grad`). Every
 `step()` is all or nothing: it first computes every new value and new state,
-and if any gradient or result is not finite it raises `ValueError` naming the
-parameter, with every parameter and the optimizer's state unchanged.
+and if any gradient or result is not finite it raises `nn.checks.ArgumentError`
+(a `ValueError`) naming the parameter, with every parameter and the
+optimizer's state unchanged.
 """
 
 import math
 import numbers
 
 from autograd import Value
-from nn.checks import finite_nonnegative, shown
+from nn.checks import ArgumentError, finite_nonnegative, shown
 
 
 class Optimizer:
@@ -29,13 +30,13 @@ class Optimizer:
             )
         params = list(params)
         if not params:
-            raise ValueError(f"{name}: got an empty parameter list")
+            raise ArgumentError(f"{name}: got an empty parameter list")
         seen = set()
         for index, p in enumerate(params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: params[{index}] must be a Value, got {type(p).__name__}: {shown(p)}")
             if p in seen:
-                raise ValueError(f"{name}: {_describe(index, p)} appears more than once in params")
+                raise ArgumentError(f"{name}: {_describe(index, p)} appears more than once in params")
             seen.add(p)
         self.params = params
         self.lr = _check_rate(name, "lr", lr)
@@ -50,11 +51,11 @@ class Optimizer:
         return _check_rate(f"{type(self).__name__}.step", "lr", self.lr)
 
     def _gradients(self):
-        """Every parameter's gradient, or ValueError naming the first that is not finite."""
+        """Every parameter's gradient, or ArgumentError naming the first that is not finite."""
         gradients = [p.grad for p in self.params]
         for index, g in enumerate(gradients):
             if not math.isfinite(g):
-                raise ValueError(
+                raise ArgumentError(
                     f"{type(self).__name__}.step: {_describe(index, self.params[index])} has the non-finite "
                     f"gradient {g!r}; no parameter was updated"
                 )
@@ -64,7 +65,7 @@ class Optimizer:
         """Give every parameter its new value, or change nothing if one is not finite."""
         for index, number in enumerate(new_data):
             if not math.isfinite(number):
-                raise ValueError(
+                raise ArgumentError(
                     f"{type(self).__name__}.step: the update of {_describe(index, self.params[index])} gives "
                     f"{number!r}; no parameter was updated"
                 )
@@ -102,11 +103,15 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {shown(betas)}")
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {type(betas).__name__}: {shown(betas)}")
+        if len(betas) != 2:
+            raise ArgumentError(f"Adam: betas must be a pair (beta1, beta2), got {shown(betas)}")
         for index, beta in enumerate(betas):
-            if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: betas[{index}] must be a number in [0, 1), got {shown(beta)}")
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+                raise TypeError(f"Adam: betas[{index}] must be a number in [0, 1), got {type(beta).__name__}")
+            if not 0.0 <= beta < 1.0:
+                raise ArgumentError(f"Adam: betas[{index}] must be a number in [0, 1), got {shown(beta)}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _check_rate("Adam", "eps", eps)
         self.steps = 0

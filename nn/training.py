@@ -1,7 +1,9 @@
 """`fit` and `evaluate`: a small training loop reporting loss and accuracy per epoch.
 
 Owns the loop that ties a model, a loss, an optimizer and a data set together.
-Imports the standard library, `autograd` and `nn`'s own modules; never `viz`.
+Imports `dataclasses` from the standard library, `autograd` (`Value`,
+`no_grad`, `total`, `weighted_sum`) and `nn.checks`, `nn.losses`, `nn.module`,
+`nn.optim`; never `viz`.
 
 `loss` is named, because the name also says how a prediction is read off the
 model's outputs and so how accuracy is counted:
@@ -17,11 +19,10 @@ The model is any `Module` whose call returns a Value or a list of Values; a
 single Value counts as a list of one (a `Neuron` is a model too).
 """
 
-import random
 from dataclasses import dataclass
 
 from autograd import Value, no_grad, total, weighted_sum
-from nn.checks import finite_nonnegative, is_sequence, shown
+from nn.checks import ArgumentError, check_count, check_rng, check_sequence, finite_nonnegative, shown
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
 from nn.module import Module
 from nn.optim import Optimizer
@@ -72,10 +73,7 @@ def fit(
     _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, schedule)
     l2 = finite_nonnegative(l2, "fit: l2")
     if batch_size is not None:
-        if rng is None:
-            rng = random.Random()
-        elif not isinstance(rng, random.Random):
-            raise TypeError(f"fit: rng must be a random.Random (or None), got {type(rng).__name__}")
+        rng = check_rng(rng, "fit: rng")
     parameters = model.parameters()
     order = list(range(len(inputs)))
     size = len(order) if batch_size is None else batch_size
@@ -135,7 +133,7 @@ def predict(loss, outputs):
         return 1 if outputs[0].data > 0.5 else 0
     if loss == "cross_entropy":
         return max(range(len(outputs)), key=lambda k: outputs[k].data)
-    raise ValueError(f"predict: {loss!r} is a regression loss with no classes; use one of {LOSSES[:3]}")
+    raise ArgumentError(f"predict: {loss!r} is a regression loss with no classes; use one of {LOSSES[:3]}")
 
 
 def _outputs(model, inputs, index, owner):
@@ -177,7 +175,7 @@ def _count_correct(loss, outputs, targets):
 
 def _single(outputs, loss):
     if len(outputs) != 1:
-        raise ValueError(f"{loss}: the model must give exactly 1 output per example, got {len(outputs)}")
+        raise ArgumentError(f"{loss}: the model must give exactly 1 output per example, got {len(outputs)}")
     return outputs[0]
 
 
@@ -188,17 +186,19 @@ def _check_model(owner, model):
 
 def _check_examples(owner, inputs, labels):
     for name, given in (("inputs", inputs), ("labels", labels)):
-        if not is_sequence(given):
-            raise ValueError(f"{owner}: {name} must be a list, got {type(given).__name__}: {shown(given)}")
+        check_sequence(given, f"{owner}: {name}")
     if len(inputs) != len(labels):
-        raise ValueError(f"{owner}: needs one label per input, got {len(inputs)} inputs and {len(labels)} labels")
+        raise ArgumentError(f"{owner}: needs one label per input, got {len(inputs)} inputs and {len(labels)} labels")
     if not inputs:
-        raise ValueError(f"{owner}: needs at least one example, got none")
+        raise ArgumentError(f"{owner}: needs at least one example, got none")
 
 
 def _check_loss(owner, loss):
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"{owner}: loss must be one of {', '.join(map(repr, LOSSES))}, got {shown(loss)}")
+    choices = ", ".join(map(repr, LOSSES))
+    if not isinstance(loss, str):
+        raise TypeError(f"{owner}: loss must be one of {choices}, got {type(loss).__name__}: {shown(loss)}")
+    if loss not in LOSSES:
+        raise ArgumentError(f"{owner}: loss must be one of {choices}, got {shown(loss)}")
 
 
 def _check_optimizer(model, optimizer):
@@ -210,7 +210,7 @@ def _check_optimizer(model, optimizer):
             )
     # An optimizer made for another model would train nothing, silently.
     if isinstance(optimizer, Optimizer) and not set(optimizer.params) & set(model.parameters()):
-        raise ValueError("fit: the optimizer holds none of the model's parameters; build it with model.parameters()")
+        raise ArgumentError("fit: the optimizer holds none of the model's parameters; build it with model.parameters()")
 
 
 def _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, schedule):
@@ -218,10 +218,9 @@ def _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_s
     _check_examples("fit", inputs, labels)
     _check_loss("fit", loss)
     _check_optimizer(model, optimizer)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {shown(epochs)}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {shown(batch_size)}")
+    check_count("fit: epochs", epochs, 0)
+    if batch_size is not None:
+        check_count("fit: batch_size", batch_size)
     for name, given in (("callback", callback), ("schedule", schedule)):
         if given is not None and not callable(given):
-            raise ValueError(f"fit: {name} must be callable or None, got {type(given).__name__}")
+            raise TypeError(f"fit: {name} must be callable or None, got {type(given).__name__}")

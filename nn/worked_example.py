@@ -3,8 +3,9 @@
 Owns the 2-2-2 sigmoid network of the post (inputs 0.05 and 0.10, targets
 0.01 and 0.99, one bias b1 shared by the hidden neurons and one b2 shared by
 the output neurons), its labelled graph, its published figures and its
-training in two update orders. Imports the standard library, `autograd` and
-`nn`'s own modules; never `viz`.
+training in two update orders. Imports `dataclasses` from the standard
+library, `autograd` (`Value`, `grad`, `topological_order`, `weighted_sum`) and
+`nn.checks`, `nn.layers`, `nn.losses`, `nn.optim`; never `viz`.
 
 Every node carries the post's name: i1 i2 w1..w8 b1 b2 net_h1 out_h1 net_h2
 out_h2 net_o1 out_o1 net_o2 out_o2 E_o1 E_o2 E_total, and the targets
@@ -23,7 +24,7 @@ Two update orders:
 from dataclasses import dataclass
 
 from autograd import Value, grad, topological_order, weighted_sum
-from nn.checks import finite_float, finite_nonnegative, is_number, shown
+from nn.checks import ArgumentError, as_number, check_count, check_flag, finite_nonnegative, shown
 from nn.layers import Layer, Sequential
 from nn.losses import squared_error
 from nn.optim import SGD
@@ -232,13 +233,13 @@ def train(steps, *, learning_rate=LEARNING_RATE, order="exact", train_biases=Fal
     says how they differ). The post trains w1..w8 only; with
     `train_biases=True` the shared b1 and b2 are trained too.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"train: steps must be an int >= 0, got {shown(steps)}")
+    check_count("train: steps", steps, 0)
+    if not isinstance(order, str):
+        raise TypeError(f"train: order must be 'exact' or 'published', got {type(order).__name__}: {shown(order)}")
     if order not in ORDERS:
-        raise ValueError(f"train: order must be 'exact' or 'published', got {shown(order)}")
+        raise ArgumentError(f"train: order must be 'exact' or 'published', got {shown(order)}")
     learning_rate = finite_nonnegative(learning_rate, "train: learning_rate")
-    if not isinstance(train_biases, bool):
-        raise ValueError(f"train: train_biases must be True or False, got {shown(train_biases)}")
+    check_flag(train_biases, "train: train_biases")
     model = network(weights)
     hidden, output = model.layers
     parameters = {p.label: p for p in model.parameters()}
@@ -295,13 +296,11 @@ def _checked_weights(weights):
     if weights is None:
         return numbers
     if not isinstance(weights, dict):
-        raise ValueError(f"weights must be a dict like {{'w1': 0.15, ...}}, got {type(weights).__name__}")
+        raise TypeError(f"weights must be a dict like {{'w1': 0.15, ...}}, got {type(weights).__name__}")
     for name, number in weights.items():
         if name not in INITIAL_WEIGHTS:
-            raise ValueError(f"weights: unknown name {shown(name)}; the names are {', '.join(INITIAL_WEIGHTS)}")
-        if not is_number(number):
-            raise ValueError(f"weights: {name} must be a finite number, got {type(number).__name__}: {shown(number)}")
-        numbers[name] = finite_float(number, f"weights: {name}")
+            raise ArgumentError(f"weights: unknown name {shown(name)}; the names are {', '.join(INITIAL_WEIGHTS)}")
+        numbers[name] = as_number(number, f"weights: {name}")
     return numbers
 
 

@@ -11,7 +11,7 @@ import random
 import pytest
 
 from autograd import Value, gradcheck, no_grad
-from nn import ACTIVATIONS, MLP, Layer, Neuron, Sequential
+from nn import ACTIVATIONS, MLP, ArgumentError, Layer, Neuron, Sequential
 
 CLOSED_FORMS = {
     "linear": lambda z: z,
@@ -192,21 +192,14 @@ def test_under_no_grad_a_model_records_no_graph():
     ("build", "message"),
     [
         (lambda: Neuron(2, weights=[1.0]), r"weights must be 2 numbers"),
-        (lambda: Neuron(2, weights=1.0), r"weights must be 2 numbers"),
         (lambda: Layer(2, 2, weights=[[1.0, 2.0]]), r"shape \(2, 2\)"),
         (lambda: Layer(2, 2, weights=[[1.0, 2.0], [3.0]]), r"shape \(2, 2\); row 1 has 1 entry"),
-        (lambda: Layer(2, 2, weights=[1.0, 2.0]), r"shape \(2, 2\)"),
         (lambda: Layer(3, 1, weights=[[1.0, 2.0]]), r"shape \(1, 3\)"),
         (lambda: Layer(2, 2, biases=[0.0]), r"biases must be 2 numbers"),
-        (lambda: Layer(2, 2, biases=0.0), r"biases must be 2 numbers"),
-        (lambda: Layer(2, 2, biases=[0.0, 0.0], shared_bias=True), r"one number or Value"),
         (lambda: Layer(2, 2, neuron_labels=["a"]), r"neuron_labels"),
-        (lambda: Neuron(0), r"nin must be a positive int"),
-        (lambda: Neuron(2.0), r"nin must be a positive int"),
-        (lambda: Neuron(True), r"nin must be a positive int"),
-        (lambda: Layer(2, 0), r"nout must be a positive int"),
+        (lambda: Neuron(0), r"nin must be an int >= 1, got 0"),
+        (lambda: Layer(2, 0), r"nout must be an int >= 1, got 0"),
         (lambda: MLP(2, []), r"sizes"),
-        (lambda: MLP(2, 3), r"sizes"),
         (lambda: MLP(2, [3, -1]), r"sizes\[1\]"),
         (lambda: MLP(2, [3], activation="softmax"), r"activation must be one of"),
         (lambda: MLP(2, [3], output_activation="Tanh"), r"activation must be one of"),
@@ -216,8 +209,29 @@ def test_under_no_grad_a_model_records_no_graph():
         (lambda: Sequential([Layer(2, 3, rng=random.Random(0)), Layer(2, 1, rng=random.Random(0))]), "expects 2"),
     ],
 )
-def test_bad_shapes_and_arguments_raise_value_error(build, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_shapes_and_arguments_raise_argument_error(build, message):
+    with pytest.raises(ArgumentError, match=message):
+        build()
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Neuron(2, weights=1.0), r"weights must be a list of 2 numbers, got float 1.0"),
+        (lambda: Layer(2, 2, weights=[1.0, 2.0]), r"shape \(2, 2\); row 0 has float"),
+        (lambda: Layer(2, 2, weights=3.0), r"shape \(2, 2\); got float"),
+        (lambda: Layer(2, 2, biases=0.0), r"biases must be a list of 2 numbers"),
+        (lambda: Layer(2, 2, biases=[0.0, 0.0], shared_bias=True), r"one number or Value"),
+        (lambda: Neuron(2.0), r"nin must be an int >= 1, got float: 2.0"),
+        (lambda: Neuron(True), r"nin must be an int >= 1, got bool: True"),
+        (lambda: MLP(2, 3), r"MLP: sizes must be a list of layer sizes, got int: 3"),
+        (lambda: MLP(2, [2.5]), r"MLP: sizes\[0\] must be an int >= 1, got float"),
+        (lambda: MLP(2, [3], activation=None), r"activation must be one of .* got NoneType"),
+        (lambda: MLP(2, [2, 1], biases=0.0), r"MLP: biases must be a list with one entry per layer"),
+    ],
+)
+def test_wrong_kinds_of_argument_raise_type_error(build, message):
+    with pytest.raises(TypeError, match=message):
         build()
 
 
@@ -232,10 +246,10 @@ def test_non_numbers_raise_type_error():
         Layer(1, 1, rng=random.Random(0))(["1"])
 
 
-def test_wrong_input_counts_raise_value_error():
-    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+def test_wrong_input_counts_raise_argument_error():
+    with pytest.raises(ArgumentError, match="expected 2 inputs, got 3"):
         MLP(2, [3, 1], rng=random.Random(0))([1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="Neuron 'h1': expected 2 inputs, got 1"):
+    with pytest.raises(ArgumentError, match="Neuron 'h1': expected 2 inputs, got 1"):
         Neuron(2, label="h1", rng=random.Random(0))([1.0])
 
 
@@ -257,8 +271,8 @@ def test_sizes_and_repr():
         (lambda: Layer(1, 2, biases=None, shared_bias="no"), TypeError, r"shared_bias must be True or False"),
         (lambda: MLP(1, [2], shared_bias=1), TypeError, r"MLP: shared_bias must be True or False"),
         (lambda: Layer(1, 2, neuron_labels=["a", 2]), TypeError, r"neuron_labels\[1\] must be a str"),
-        (lambda: Layer(1, 2, neuron_labels=5), ValueError, r"neuron_labels must be 2 strings"),
-        (lambda: Layer(1, 2, neuron_labels=(s for s in "ab")), ValueError, r"neuron_labels must be 2 strings"),
+        (lambda: Layer(1, 2, neuron_labels=5), TypeError, r"neuron_labels must be 2 strings"),
+        (lambda: Layer(1, 2, neuron_labels=(s for s in "ab")), TypeError, r"neuron_labels must be 2 strings"),
         (
             lambda: MLP(2, [2, 1], weights=[[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0, 3.0]]]),
             ValueError,
@@ -280,7 +294,7 @@ def test_bad_arguments_name_the_argument_and_the_value(build, error, message):
         (5, TypeError, r"inputs must be a list of 2 numbers or Values, got int: 5"),
         ("ab", TypeError, r"inputs must be a list of 2 numbers or Values, got str: 'ab'"),
         ((x for x in [1.0, 2.0]), TypeError, r"inputs must be a list of 2 numbers or Values, got generator"),
-        ([1.0, None], TypeError, r"inputs must be numbers or Values, inputs\[1\] is NoneType: None"),
+        ([1.0, None], TypeError, r"inputs\[1\] must be a number or a Value, got NoneType: None"),
         ([10**400, 1.0], ValueError, r"inputs\[0\] is too large for a float"),
         ([1.0, math.nan], ValueError, r"inputs\[1\] must be finite, got nan"),
         ([1.0], ValueError, r"expected 2 inputs, got 1"),

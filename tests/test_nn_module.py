@@ -10,7 +10,7 @@ import pytest
 
 import nn.module
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron, Sequential
+from nn import MLP, ArgumentError, Layer, Module, Neuron, Sequential
 
 
 def outputs_of(model, points):
@@ -139,7 +139,6 @@ def bad_states(good):
         "huge negative int": minus_huge,
         "enormous int": enormous,
         "list": nested,
-        "not a dict": list(good.items()),
         "wrong shape": MLP(2, [5, 2], rng=random.Random(0)).state_dict(),
     }
 
@@ -152,12 +151,20 @@ def test_a_bad_state_dict_raises_and_changes_nothing(kind):
     state = bad_states(donor)[kind]
     before = model.state_dict()
     outputs = outputs_of(model, POINTS)
-    with pytest.raises(ValueError, match="load_state_dict") as info:
+    with pytest.raises(ArgumentError, match="load_state_dict") as info:
         model.load_state_dict(state)
-    if kind not in ("missing", "unexpected", "renamed", "not a dict", "wrong shape"):
+    if kind not in ("missing", "unexpected", "renamed", "wrong shape"):
         assert repr(list(donor)[-1]) in str(info.value)  # the message names the entry
     assert model.state_dict() == before
     assert outputs_of(model, POINTS) == outputs
+
+
+def test_a_state_that_is_not_a_dict_is_a_type_error_and_changes_nothing():
+    model = MLP(2, [3, 1], rng=random.Random(1))
+    before = model.state_dict()
+    with pytest.raises(TypeError, match="load_state_dict: expected a dict of name -> number, got list"):
+        model.load_state_dict(list(MLP(2, [3, 1], rng=random.Random(0)).state_dict().items()))
+    assert model.state_dict() == before
 
 
 def test_mismatch_message_names_what_is_missing_and_unexpected():

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from autograd import Value
-from nn import MLP, SGD, Adam, EpochReport, Layer, Module, Neuron, evaluate, fit, two_moons, xor
+from nn import MLP, SGD, Adam, ArgumentError, EpochReport, Layer, Module, Neuron, evaluate, fit, two_moons, xor
 from nn.training import predict
 
 
@@ -149,29 +149,8 @@ def test_a_multi_output_model_with_hinge_is_refused():
         fit(model, [[0.0, 1.0]], [1], loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=1)
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"loss": "softmax"}, "loss must be one of"),
-        ({"epochs": -1}, "epochs"),
-        ({"epochs": 2.0}, "epochs"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"l2": -1e-4}, "l2"),
-        ({"callback": "print"}, "callback"),
-        ({"schedule": 0.1}, "schedule"),
-        ({"labels": [1]}, "one label per input"),
-        ({"inputs": [], "labels": []}, "at least one"),
-        ({"inputs": "ab", "labels": [1, -1]}, "inputs must be a list"),
-        ({"labels": 1}, "labels must be a list"),
-        ({"l2": 10**400}, "l2"),
-        ({"l2": math.nan}, "l2"),
-        ({"schedule": lambda epoch: -0.1}, r"schedule\(0\)"),
-        ({"schedule": lambda epoch: math.nan}, r"schedule\(0\)"),
-        ({"schedule": lambda epoch: "0.1"}, r"schedule\(0\)"),
-        ({"optimizer": SGD([Value(1.0)], lr=0.1)}, "none of the model's parameters"),
-    ],
-)
-def test_fit_checks_its_arguments(change, message):
+def _fit_arguments(change):
+    """A small model and good arguments for `fit`, with `change` applied: (model, inputs, labels, keywords)."""
     model = MLP(2, [3, 1], rng=random.Random(0))
     arguments = {
         "inputs": [[0.0, 1.0], [1.0, 0.0]],
@@ -181,8 +160,49 @@ def test_fit_checks_its_arguments(change, message):
         "epochs": 1,
     }
     arguments.update(change)
-    inputs, labels = arguments.pop("inputs"), arguments.pop("labels")
-    with pytest.raises(ValueError, match=message):
+    return model, arguments.pop("inputs"), arguments.pop("labels"), arguments
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"loss": "softmax"}, "loss must be one of"),
+        ({"epochs": -1}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"l2": -1e-4}, "l2"),
+        ({"labels": [1]}, "one label per input"),
+        ({"inputs": [], "labels": []}, "at least one"),
+        ({"l2": 10**400}, "l2"),
+        ({"l2": math.nan}, "l2"),
+        ({"schedule": lambda epoch: -0.1}, r"schedule\(0\)"),
+        ({"schedule": lambda epoch: math.nan}, r"schedule\(0\)"),
+        ({"optimizer": SGD([Value(1.0)], lr=0.1)}, "none of the model's parameters"),
+    ],
+)
+def test_fit_checks_its_arguments(change, message):
+    model, inputs, labels, arguments = _fit_arguments(change)
+    with pytest.raises(ArgumentError, match=message):
+        fit(model, inputs, labels, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"epochs": 2.0}, "epochs must be an int >= 0, got float"),
+        ({"batch_size": 2.0}, "batch_size must be an int >= 1, got float"),
+        ({"callback": "print"}, "callback must be callable"),
+        ({"schedule": 0.1}, "schedule must be callable"),
+        ({"inputs": "ab", "labels": [1, -1]}, "inputs must be a list, got str"),
+        ({"labels": 1}, "labels must be a list, got int"),
+        ({"schedule": lambda epoch: "0.1"}, r"schedule\(0\) must be a finite number >= 0, got str"),
+        ({"loss": None}, "loss must be one of .* got NoneType"),
+        ({"l2": "0.1"}, "l2 must be a finite number >= 0, got str"),
+        ({"batch_size": 1, "rng": 3}, r"rng must be a random\.Random"),
+    ],
+)
+def test_fit_refuses_wrong_kinds_of_argument_with_type_error(change, message):
+    model, inputs, labels, arguments = _fit_arguments(change)
+    with pytest.raises(TypeError, match=message):
         fit(model, inputs, labels, **arguments)
 
 

@@ -8,7 +8,7 @@ of the last). The module's own PUBLISHED table is checked against this one.
 import pytest
 
 from autograd import Value, grad, topological_order
-from nn import SGD, Layer, Sequential, squared_error
+from nn import SGD, ArgumentError, Layer, Sequential, squared_error
 from nn import worked_example as we
 
 # The post's table, as printed.
@@ -220,30 +220,42 @@ def test_other_weights_change_the_graph():
     ("kwargs", "message"),
     [
         ({"order": "backwards"}, "order"),
-        ({"order": None}, "order"),
         ({"learning_rate": -1.0}, "learning_rate"),
-        ({"train_biases": "yes"}, "train_biases"),
         ({"weights": {"w9": 1.0}}, "w9"),
-        ({"weights": {"w1": "x"}}, "w1"),
         ({"weights": {"w1": float("nan")}}, "w1"),
         ({"weights": {"w1": 10**400}}, "w1 is too large for a float"),
-        ({"weights": []}, "weights must be a dict"),
         ({"learning_rate": 10**400}, "learning_rate must be a finite number >= 0, got an int of about 401 digits"),
         ({"learning_rate": float("nan")}, "learning_rate"),
-        ({"learning_rate": "0.5"}, "learning_rate"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ArgumentError, match=message):
         we.train(1, **kwargs)
 
 
-@pytest.mark.parametrize("steps", [-1, 1.5, True, "10"])
-def test_bad_step_counts_are_refused(steps):
-    with pytest.raises(ValueError, match="steps"):
-        we.train(steps)
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order": None}, "order must be 'exact' or 'published', got NoneType"),
+        ({"train_biases": "yes"}, "train_biases must be True or False, got str"),
+        ({"weights": {"w1": "x"}}, "w1 must be a number, got str"),
+        ({"weights": []}, "weights must be a dict"),
+        ({"learning_rate": "0.5"}, "learning_rate must be a finite number >= 0, got str"),
+    ],
+)
+def test_wrong_kinds_of_argument_are_type_errors(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        we.train(1, **kwargs)
+
+
+def test_bad_step_counts_are_refused():
+    with pytest.raises(ArgumentError, match="steps must be an int >= 0, got -1"):
+        we.train(-1)
+    for steps in (1.5, True, "10"):
+        with pytest.raises(TypeError, match="steps must be an int >= 0"):
+            we.train(steps)
 
 
 def test_labelled_graph_refuses_unknown_weights():
-    with pytest.raises(ValueError, match="unknown name 'w0'"):
+    with pytest.raises(ArgumentError, match="unknown name 'w0'"):
         we.labelled_graph({"w0": 1.0})
