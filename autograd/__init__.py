@@ -8,7 +8,7 @@ our tests check, so a shadowed install fails loudly instead of misbehaving.
 """
 
 from autograd.differentiate import grad
-from autograd.finite_differences import GradcheckError, GradcheckReport, gradcheck
+from autograd.finite_differences import GradcheckError, GradcheckReport, LocalCheckReport, check_local, gradcheck
 from autograd.graph import topological_order
 from autograd.mode import no_grad
 from autograd.value import DivisionByZeroError, DomainError, Value, total, weighted_sum
@@ -20,7 +20,9 @@ __all__ = [
     "DomainError",
     "GradcheckError",
     "GradcheckReport",
+    "LocalCheckReport",
     "Value",
+    "check_local",
     "grad",
     "gradcheck",
     "no_grad",

@@ -1,8 +1,17 @@
-"""`gradcheck`: analytic derivatives against central differences, with a report.
+"""Derivatives against central differences: `gradcheck` for a function, `check_local` per node.
 
-Owns the numeric oracle of the project: `gradcheck`, its report and
-`GradcheckError`. Imports only `autograd`'s own modules and the standard
-library; never `nn` or `viz`.
+Owns the numeric oracle of the project: `gradcheck`, `check_local`, their
+reports and `GradcheckError`. Imports only `autograd`'s own modules and the
+standard library; never `nn` or `viz`.
+
+`gradcheck(fn, inputs)` checks the derivatives of a whole function; when it
+fails, it runs `check_local` on fn's graph to say which node is to blame.
+`check_local(root)` checks each node on its own: its recorded `local_grads`
+against central differences of its op re-run at the parent values it
+recorded. A wrong rule then shows at the node that has it, not smeared over
+every input downstream; and points where central differences are no fair
+estimate (a kink, a jump, the edge of a domain) are told apart from failures
+by comparing the one-sided slopes at two steps (see `_check_edge`).
 
 Order 1 compares each d(fn)/d(x_i) with (f(x + eps e_i) - f(x - eps e_i)) / 2 eps.
 Order 2 compares each Hessian entry d2(fn)/d(x_i)d(x_j), from `grad` with
@@ -28,13 +37,10 @@ from collections import namedtuple
 
 from autograd.differentiate import grad
 from autograd.graph import topological_order
-from autograd.value import Value
+from autograd.value import Value, total, weighted_sum
 
 Row = namedtuple("Row", "index analytic numeric abs_err rel_err")
 Row.__doc__ = "One checked entry: the analytic and numeric derivative and their errors."
-
-_KINK_OPS = frozenset({"relu", "abs"})
-_NEAR = 10.0  # an input within _NEAR * eps of a kink is too close for central differences
 
 
 class GradcheckError(AssertionError):
@@ -112,15 +118,13 @@ class GradcheckReport:
         # newlines in a repr and, without -vv, cuts it in the middle at 240 characters.
         if self:
             return f"<gradcheck order {self.order} passed: {len(self.rows)} entries in tolerance>"
-        shown = "; ".join(
-            f"{self.entry_name(row.index)} analytic {row.analytic:.9g} numeric {row.numeric:.9g}"
-            for row in self.failures[:2]
-        )
-        more = f"; {len(self.failures) - 2} more" if len(self.failures) > 2 else ""
+        row = self.failures[0]
+        shown = f"{self.entry_name(row.index)} analytic {row.analytic:.9g} numeric {row.numeric:.9g}"
+        more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
         note = f"; {self.notes[0]}" if self.notes else ""
         return (
             f"<gradcheck order {self.order} FAILED, {len(self.failures)} of {len(self.rows)} entries: "
-            f"{shown}{more}{note}; print(report) shows the table>"
+            f"{shown}{more}{note}; print(report) for the table>"
         )
 
 
@@ -142,17 +146,17 @@ def _call(fn, values):
     return out
 
 
-def _finite_number(name, value, *, positive):
+def _finite_number(name, value, *, positive, caller="gradcheck"):
     """`value` as a float, refused unless finite and >= 0 (> 0 when `positive`)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"gradcheck: {name} must be a number, not {type(value).__name__}: {value!r}")
+        raise TypeError(f"{caller}: {name} must be a number, not {type(value).__name__}: {value!r}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"gradcheck: {name} must be a finite number, got {value!r}")
+        raise ValueError(f"{caller}: {name} must be a finite number, got {value!r}")
     if positive and not value > 0.0:
-        raise ValueError(f"gradcheck: {name} must be > 0, got {value!r}")
+        raise ValueError(f"{caller}: {name} must be > 0, got {value!r}")
     if value < 0.0:
-        raise ValueError(f"gradcheck: {name} must be >= 0, got {value!r}")
+        raise ValueError(f"{caller}: {name} must be >= 0, got {value!r}")
     return value
 
 
@@ -188,26 +192,19 @@ def _entry_names(fn, inputs):
     return [name if name is not None and chosen.count(name) == 1 else f"x[{i}]" for i, name in enumerate(chosen)]
 
 
-def _kinks(output, names_of, eps):
-    """Notes on nodes sitting on a kink, or too close to one for the step eps, where one-sided slopes differ."""
-    notes = []
-    for node in topological_order(output):
-        if node.op in _KINK_OPS:
-            at = node.parents[0].data
-            where = names_of.get(node.parents[0]) or node.parents[0].label
-            where = f"{where} = {at:g}" if where else f"input {at:g}"
-            if at == 0.0:
-                notes.append(
-                    f"{node.op} at its kink ({where}): {node.op}'(0) = 0 is a convention, "
-                    f"central differences average the two one-sided slopes"
-                )
-            elif abs(at) < _NEAR * eps:
-                notes.append(
-                    f"{node.op} within {_NEAR:g} eps of its kink at 0 ({where}): central differences "
-                    f"straddle it; use a smaller eps or a point further from 0"
-                )
-        elif node.op == "sqrt" and node.data == 0.0:
-            notes.append("sqrt is evaluated at 0, where its derivative is infinite")
+def _diagnose(roots, eps, atol, rtol):
+    """Notes for a failed gradcheck from `check_local` over the graphs of `roots`: wrong nodes first, then kinks."""
+    positions = _checked_nodes(roots)
+    rows, not_comparable = _check_nodes(positions, eps, atol, rtol)
+    local = LocalCheckReport(rows, not_comparable, positions, eps=eps, atol=atol, rtol=rtol)
+    notes = [
+        f"wrong local derivative (check_local) at {local.name(row.node)}, {_operand_name(row.node, row.index)}: "
+        f"recorded {row.analytic:.9g}, central differences of the op give {row.numeric:.9g}"
+        for row in local.failures
+    ]
+    notes.extend(
+        f"{local.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}" for row, reason in not_comparable
+    )
     return notes
 
 
@@ -278,7 +275,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1, raise_exce
 
     report = GradcheckReport(rows, order=order, eps=eps, atol=atol, rtol=rtol, names=names, notes=notes)
     if not report:
-        report.notes.extend(_kinks(output, {v: n for v, n in zip(variables, names)}, eps))
+        roots = [output] if order == 1 else [output, *gradient]
+        report.notes[:0] = _diagnose(roots, eps, atol, rtol)
         what = "fn" if order == 1 else "the gradient of fn"
         for row in report.failures:
             if abs(row.numeric) * eps > 0.1 and abs(row.analytic) * eps < 0.1:
@@ -290,3 +288,241 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1, raise_exce
             __tracebackhide__ = True  # pytest: show the caller's line and the table, not this function
             raise GradcheckError(report)
     return report
+
+
+# ---------------------------------------------------------------- check_local
+
+LocalRow = namedtuple("LocalRow", "node index analytic numeric abs_err rel_err")
+LocalRow.__doc__ = (
+    "One checked edge: d(node)/d(node.parents[index]) as recorded (analytic) and by central differences (numeric)."
+)
+
+_SHRINK = 0.75  # a one-sided jump that does not shrink with the step is a kink, not curvature
+
+
+def _replay(node):
+    """A function of floats that re-runs `node`'s op at other values of its parents.
+
+    Runs the op itself on fresh leaves, so it raises where the op would.
+    None for an op that cannot be re-run (a node made by hand).
+    """
+    op, arg = node.op, node._arg
+    if op == "**" and len(node.parents) == 1:
+        return lambda x: (Value(x) ** arg).data
+    if op == "weighted_sum":
+        has_bias = len(node.parents) > 2 * arg
+
+        def weighted(*xs):
+            return weighted_sum(xs[:arg], xs[arg : 2 * arg], xs[-1] if has_bias else None).data
+
+        return weighted
+    method = _REPLAYS.get(op)
+    if method is None:
+        return None
+    return lambda *xs: method(*[Value(x) for x in xs]).data
+
+
+_REPLAYS = {
+    "+": Value.__add__,
+    "-": Value.__sub__,
+    "*": Value.__mul__,
+    "/": Value.__truediv__,
+    "**": Value.__pow__,
+    "neg": Value.__neg__,
+    "abs": Value.__abs__,
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "sqrt": Value.sqrt,
+    "sum": lambda *terms: total(terms),
+}
+
+
+def describe_node(node, position=None):
+    """`node #17 (op 'tanh', label 'h1', made at train.py:42)`: how reports name a node.
+
+    `#k` is the node's place in `topological_order(root)`; the place it was made
+    is known when it was made inside `detect_anomaly()`.
+    """
+    facts = [f"op {node.op!r}"]
+    if node.label:
+        facts.append(f"label {node.label!r}")
+    origin = getattr(node, "_origin", None)
+    if origin:
+        facts.append(f"made at {origin}")
+    number = f" #{position}" if position is not None else ""
+    return f"node{number} ({', '.join(facts)})"
+
+
+def _operand_name(node, index):
+    parent = node.parents[index]
+    label = f" {parent.label!r}" if parent.label else ""
+    return f"input {index}{label} = {parent.data:.9g}"
+
+
+class LocalCheckReport:
+    """The outcome of `check_local`: truthy when every comparable local derivative agrees.
+
+    `rows` holds one `LocalRow` per checked (node, input) pair; `failures` the
+    rows out of tolerance; `not_comparable` the rows where central differences
+    are no fair estimate, as `(row, reason)`: a kink or a jump at or within eps
+    of the point, or an op undefined there. `positions` maps each node to its
+    place in the topological order (`#k` in the text).
+    """
+
+    def __init__(self, rows, not_comparable, positions, *, eps, atol, rtol):
+        self.rows = rows
+        self.not_comparable = not_comparable
+        self.positions = positions
+        self.eps = eps
+        self.atol = atol
+        self.rtol = rtol
+        skipped = {id(row) for row, _ in not_comparable}
+        self.failures = [row for row in rows if id(row) not in skipped and not self.within_tolerance(row)]
+
+    def within_tolerance(self, row):
+        """abs_err <= atol + rtol * |numeric| (a NaN anywhere fails)."""
+        return row.abs_err <= self.atol + self.rtol * abs(row.numeric)
+
+    def __bool__(self):
+        return not self.failures
+
+    @property
+    def failing_nodes(self):
+        """The nodes with at least one wrong local derivative, in topological order."""
+        return list(dict.fromkeys(row.node for row in self.failures))
+
+    def name(self, node):
+        return describe_node(node, self.positions.get(node))
+
+    def failure_text(self, row):
+        """One failing edge in words, with the numbers."""
+        return (
+            f"{self.name(row.node)}: d/d({_operand_name(row.node, row.index)}) recorded {row.analytic:.9g}, "
+            f"central differences of the op give {row.numeric:.9g} "
+            f"(abs_err {row.abs_err:.3g}, rel_err {row.rel_err:.3g})"
+        )
+
+    def _summary(self):
+        nodes = len({id(row.node) for row in self.rows})
+        counted = f"{len(self.rows)} local derivatives of {nodes} nodes"
+        skipped = f", {len(self.not_comparable)} not comparable" if self.not_comparable else ""
+        if self:
+            return f"check_local passed: {counted} agree with central differences{skipped}"
+        wrong = len(self.failing_nodes)
+        nodes_text = "1 node" if wrong == 1 else f"{wrong} nodes"
+        return f"check_local FAILED: {nodes_text} with a wrong local derivative ({counted}{skipped})"
+
+    def __str__(self):
+        lines = [
+            f"{self._summary()} (tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; "
+            f"eps={self.eps:g})"
+        ]
+        lines.extend(f"  {self.failure_text(row)}  <-- FAIL" for row in self.failures)
+        lines.extend(
+            f"  not comparable: {self.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}"
+            for row, reason in self.not_comparable
+        )
+        return "\n".join(lines)
+
+    def __repr__(self):
+        if self:
+            return f"<{self._summary()}>"
+        first = self.failure_text(self.failures[0])
+        more = f"; {len(self.failures) - 1} more" if len(self.failures) > 1 else ""
+        return f"<{self._summary()}: {first}{more}; print(report) shows all>"
+
+
+def _checked_nodes(roots):
+    """Every node with parents in the graphs of `roots`, once each, with its place in the topological order."""
+    seen = {}
+    for root in roots:
+        for position, node in enumerate(topological_order(root)):
+            if node.parents and node not in seen:
+                seen[node] = position
+    return seen
+
+
+def _check_edge(forward, point, index, analytic, eps, atol, rtol):
+    """(numeric, reason): the central difference of `forward` along input `index`, and why it is no fair estimate.
+
+    reason is None when the estimate is fair. Two steps, eps and eps/2, tell
+    curvature from a kink: for a smooth op the one-sided slopes differ by about
+    f'' h, which halves with the step; at a kink or a jump the gap does not
+    shrink; and a kink within eps of the point makes the two central
+    differences disagree.
+    """
+
+    def at(step):
+        shifted = list(point)
+        shifted[index] += step
+        return forward(*shifted)
+
+    try:
+        here = forward(*point)
+        values = [(at(h), at(-h), h) for h in (eps, eps / 2.0)]
+    except (ArithmeticError, ValueError) as error:
+        return math.nan, f"the op is not defined within eps of this point ({error})"
+    slopes = [(plus - minus) / (2.0 * h) for plus, minus, h in values]
+    gaps = [(plus - 2.0 * here + minus) / h for plus, minus, h in values]
+    numeric = slopes[0]
+    if not all(math.isfinite(x) for x in slopes + gaps):
+        return numeric, "the op's value is not finite within eps of this point"
+    tolerance = atol + rtol * abs(numeric)
+    if abs(gaps[0]) > tolerance and abs(gaps[1]) > _SHRINK * abs(gaps[0]):
+        left = (here - values[0][1]) / eps
+        right = (values[0][0] - here) / eps
+        return numeric, (
+            f"at a kink or jump, or within eps of one: over eps the slope is {left:.6g} from the left and "
+            f"{right:.6g} from the right, and central differences average them"
+        )
+    if abs(slopes[0] - slopes[1]) > tolerance:
+        return numeric, (
+            f"a kink or jump lies within eps: central differences give {slopes[0]:.9g} with step eps "
+            f"and {slopes[1]:.9g} with eps/2"
+        )
+    return numeric, None
+
+
+def _check_nodes(nodes, eps, atol, rtol):
+    rows = []
+    not_comparable = []
+    for node in nodes:
+        forward = _replay(node)
+        point = [parent.data for parent in node.parents]
+        for index, analytic in enumerate(node.local_grads):
+            if forward is None:
+                numeric, reason = math.nan, "its op cannot be re-run (no op of this name)"
+            else:
+                numeric, reason = _check_edge(forward, point, index, analytic, eps, atol, rtol)
+            row = _row(index, analytic, numeric)
+            row = LocalRow(node, *row)
+            rows.append(row)
+            if reason is not None:
+                not_comparable.append((row, reason))
+    return rows, not_comparable
+
+
+def check_local(root, *, eps=1e-6, atol=1e-6, rtol=1e-4):
+    """Check every node of `root`'s graph on its own against central differences of its op.
+
+    For each node with parents and each of its inputs, the recorded
+    `local_grads[i]` is compared with the central difference of the node's op
+    at the parent values it recorded, so a wrong derivative rule is found at
+    the node that has it, whatever the graph around it. Points where central
+    differences are no fair estimate (a kink, a jump, the edge of the op's
+    domain) are reported as not comparable, not as failures. Returns a
+    `LocalCheckReport`, truthy when every comparable entry is in tolerance.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"check_local: root must be a Value, not {type(root).__name__}")
+    eps = _finite_number("eps", eps, positive=True, caller="check_local")
+    atol = _finite_number("atol", atol, positive=False, caller="check_local")
+    rtol = _finite_number("rtol", rtol, positive=False, caller="check_local")
+    positions = _checked_nodes([root])
+    rows, not_comparable = _check_nodes(positions, eps, atol, rtol)
+    return LocalCheckReport(rows, not_comparable, positions, eps=eps, atol=atol, rtol=rtol)
