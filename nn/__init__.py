@@ -8,6 +8,7 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.optim`: `SGD`, `Adam`
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
 - `nn.training`: `fit`, `evaluate`
+- `nn.loaders`: `load_seeds`, `load_iris`, `load_digits` (data files shipped in `nn/data/`)
 - `nn.worked_example`: the classic step-by-step backpropagation example
 - `nn.checks`: `ArgumentError` (the ValueError nn raises for a bad value) and the argument checks the modules share
 
@@ -18,6 +19,7 @@ the marker our tests check, so a shadowed install fails loudly.
 from nn.checks import ArgumentError
 from nn.datasets import DATASETS, circles, spirals, two_moons, xor
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
+from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
 from nn.module import Module
 from nn.optim import SGD, Adam
@@ -43,6 +45,9 @@ __all__ = [
     "evaluate",
     "fit",
     "hinge",
+    "load_digits",
+    "load_iris",
+    "load_seeds",
     "mse",
     "spirals",
     "squared_error",
