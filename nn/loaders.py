@@ -2,7 +2,7 @@
 
 Owns `load_seeds`, `load_iris`, `load_digits` and `TABLES` (name -> `Table`,
 what each file holds). Imports the standard library and `nn.checks` only;
-never `autograd` or `viz`.
+never `viz`.
 
 Each loader returns `(X, y)`: `X` a list of feature lists (floats), `y` a list
 of class indices 0 .. k-1, in the file's row order. The files live in
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from nn.checks import shown
+from nn.checks import ArgumentError, shown
 
 
 class DataFileError(ValueError):
@@ -127,7 +127,7 @@ def load_digits():
 def load(name):
     """`(X, y)` of the shipped set `name` ("seeds", "iris" or "digits")."""
     if not isinstance(name, str) or name not in TABLES:
-        raise ValueError(f"load: the data sets are {', '.join(map(repr, TABLES))}, got {shown(name)}")
+        raise ArgumentError(f"load: the data sets are {', '.join(map(repr, TABLES))}, got {shown(name)}")
     if name not in _cache:
         table = TABLES[name]
         _cache[name] = read_table(data_path(table.filename), table)
@@ -167,7 +167,7 @@ def read_table(path, table):
             )
         row = []
         for column, text in enumerate(parts[:-1], start=1):
-            row.append(_number(text, path, number, column))
+            row.append(_field(text, path, number, column))
         label = parts[-1].rstrip("\r")  # a CRLF line end is tolerated, nothing else
         if label not in label_index:
             raise DataFileError(
@@ -201,7 +201,7 @@ def _lines(path):
     return text.split("\n")
 
 
-def _number(text, path, line, column):
+def _field(text, path, line, column):
     if not _NUMBER.fullmatch(text):
         raise DataFileError(f"{path}, line {line}, field {column}: not a number: {shown(text)}")
     value = float(text)
