@@ -7,10 +7,10 @@ made of. Needs no system Graphviz for .svg. Uses only the public API:
     python examples/draw_worked_example.py [OUT]
 
 Reading the drawing: inputs and weights are on the left, E_total on the right.
-Each box shows data and grad (dE_total/d of that box); each arrow, the local
-derivative, and in brackets the gradient it carries back. So dout_o1/dnet_o1
-(0.186815602) is on the arrow net_o1 -> out_o1, dE_total/dw5 (0.082167041) is
-w5's grad, and dE_o1/dout_h1 (0.055399425) is the bracket on out_h1 -> net_o1.
+Each box shows data and grad (dE_total/d of that box), filled warm for a
+positive grad and cool for a negative one; each arrow, the local derivative.
+So dout_o1/dnet_o1 (0.186816) is on the arrow net_o1 -> out_o1 and
+dE_total/dw5 (0.082167) is w5's grad; w5's path to E_total is drawn in purple.
 """
 
 import sys
@@ -26,7 +26,7 @@ def main(argv):
     out = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUT
     graph = labelled_graph()
     root = graph["E_total"]
-    path = render(root, out, groups=neuron_groups(graph))
+    path = render(root, out, groups=neuron_groups(graph), highlight=graph["w5"])
     print(f"drawing written to {path}")
     for name in ("w5", "w1"):
         print()

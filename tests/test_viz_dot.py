@@ -16,6 +16,7 @@ import pytest
 import viz.dot
 from autograd import Value, total
 from viz import render, to_dot
+from viz.dot import DRAWING_DIGITS
 from viz.render import render_source
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -76,7 +77,7 @@ def drawn_nodes(source):
     return drawn
 
 
-def close(printed, exact, digits=9):
+def close(printed, exact, digits=DRAWING_DIGITS):
     """A number printed with `digits` significant digits agrees with the exact one."""
     return math.isclose(printed, exact, rel_tol=10.0 ** (1 - digits), abs_tol=1e-300)
 
@@ -137,7 +138,7 @@ def test_every_node_shows_label_op_data_grad_and_every_edge_its_local_derivative
 
 def test_edges_carry_the_gradient_they_pass_back_when_grads_are_filled():
     *_, e = small_graph()
-    nodes, edges = parse_dot(to_dot(e).source)
+    nodes, edges = parse_dot(to_dot(e, edges="both").source)
     titles = {node_id: record_fields(attrs["label"])[0] for node_id, attrs in nodes.items()}
     flows = Counter()
     for tail, _, attrs in edges:
@@ -145,12 +146,16 @@ def test_edges_carry_the_gradient_they_pass_back_when_grads_are_filled():
         flows[titles[tail]] += float(carried.strip("[]"))
     slope = 1.0 - math.tanh(-4.0) ** 2
     # What arrives at a leaf along its edges is its gradient: a gets slope*b + slope*1.
-    assert close(flows["a"], slope * -2.0, digits=8)
-    assert close(flows["b"], slope * 2.0, digits=8)
-    # Without a backward pass there is nothing to carry, so the brackets are left out.
-    x = Value(1.5, label="x")
-    y = x * x
-    assert all("\\n" not in attrs["label"] for _, _, attrs in parse_dot(to_dot(y).source)[1])
+    assert close(flows["a"], slope * -2.0, digits=DRAWING_DIGITS - 1)
+    assert close(flows["b"], slope * 2.0, digits=DRAWING_DIGITS - 1)
+    # edges="carried" shows that number alone; by default an edge shows only its local derivative.
+    carried = parse_dot(to_dot(e, edges="carried").source)[1]
+    assert sorted(float(attrs["label"]) for _, _, attrs in carried) == sorted(
+        float(attrs["label"].split("\\n")[1].strip("[]")) for _, _, attrs in edges
+    )
+    assert all("\\n" not in attrs["label"] for _, _, attrs in parse_dot(to_dot(e).source)[1])
+    with pytest.raises(ValueError, match="edges must be one of local, carried, both"):
+        to_dot(e, edges="flows")
 
 
 def test_a_parent_used_twice_gives_two_edges():
@@ -211,16 +216,21 @@ def test_digits_option_sets_the_significant_digits():
     y = x * 3.0
     y.backward()
     assert drawn_nodes(to_dot(y, digits=4).source)["n0"][2] == 0.6667
-    assert "data 0.666666667|" in to_dot(y).source
+    assert "data 0.666667|" in to_dot(y).source  # six by default: readable on a slide
+    assert "data 0.666666667|" in to_dot(y, digits=9).source
     with pytest.raises(ValueError, match="digits"):
         to_dot(y, digits=0)
 
 
-def test_unlabelled_nodes_are_named_by_op_and_position():
+def test_unlabelled_nodes_are_named_by_their_expression_and_constants_by_their_value():
     x = Value(1.0, label="x")
-    y = (x * 2.0).exp()
+    y = (x * Value(2.0)).exp()
     titles = sorted(title for title, *_ in drawn_nodes(to_dot(y).source).values())
-    assert titles == sorted(["x", "leaf#1", "*#2", "exp#3"])
+    assert titles == sorted(["x", "2", "x·2", "exp(x·2)"])
+    # A node named by its expression shows no op row (the name says it); a labelled one does.
+    assert all(op is None for title, op, *_ in drawn_nodes(to_dot(y).source).values())
+    y.label = "y"
+    assert ("y", "exp") in {(title, op) for title, op, *_ in drawn_nodes(to_dot(y).source).values()}
 
 
 def test_rankdir_and_its_validation():
@@ -272,7 +282,7 @@ def test_hostile_labels_keep_the_dot_source_intact(hostile_graph):
     nodes, edges = parse_dot(to_dot(root).source)
     assert len(nodes) == len(leaves) + 1
     assert len(edges) == len(leaves)
-    assert all(set(attrs) <= {"id", "label", "fillcolor"} for attrs in nodes.values())
+    assert all(set(attrs) <= {"id", "label", "fillcolor", "shape"} for attrs in nodes.values())
     shown = sorted(record_fields(attrs["label"])[0] for attrs in nodes.values())
     assert shown == sorted([*(expected_display(label) for label in HOSTILE), "root"])
 
@@ -312,10 +322,11 @@ def test_highlight_marks_exactly_the_chain_rule_paths_to_the_root():
     d.label = "d"
     nodes, edges = parse_dot(to_dot(d, highlight=y).source)
     titles = {node_id: record_fields(attrs["label"])[0] for node_id, attrs in nodes.items()}
-    marked = {(titles[tail], titles[head]) for tail, head, attrs in edges if attrs.get("penwidth") == "2"}
+    colour = viz.dot._HIGHLIGHT
+    marked = {(titles[tail], titles[head]) for tail, head, attrs in edges if attrs.get("color") == colour}
     # y feeds a and b; the paths are y-a-b-c-d and y-b-c-d. x's edges are on no path from y.
     assert marked == {("y", "a"), ("a", "b"), ("y", "b"), ("b", "c"), ("c", "d")}
-    marked_nodes = {titles[node_id] for node_id, attrs in nodes.items() if attrs.get("penwidth") == "2"}
+    marked_nodes = {titles[node_id] for node_id, attrs in nodes.items() if attrs.get("color") == colour}
     assert marked_nodes == {"y", "a", "b", "c", "d"}
 
 

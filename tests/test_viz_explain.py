@@ -192,9 +192,9 @@ def test_a_deep_chain_is_explained_without_recursion():
 def test_edge_cases_say_what_they_are():
     x, unrelated = Value(2.0, label="x"), Value(1.0, label="u")
     y = x.exp()
-    # An unlabelled root is named by its op and its position; no backward pass yet.
-    assert explain(y, x).startswith("d(exp#1)/dx by the chain rule: 1 path from x to exp#1.")
-    assert "(exp#1.grad is 0: run exp#1.backward() to fill the grads and compare.)" in explain(y, x)
+    # An unlabelled root is named by its expression; no backward pass yet.
+    assert explain(y, x).startswith("d(exp(x))/dx by the chain rule: 1 path from x to exp(x).")
+    assert "(exp(x).grad is 0: run exp(x).backward() to fill the grads and compare.)" in explain(y, x)
     y.label = "y"
     assert "y does not depend on u" in explain(y, unrelated)
     assert "dy/dy = 1" in explain(y, y)

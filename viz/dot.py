@@ -24,33 +24,27 @@ import re
 import graphviz
 
 from autograd import Value
+from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, op_text, printable  # noqa: F401
 
 DEFAULT_MAX_NODES = 5000
-DEFAULT_DIGITS = 9
+# Significant digits in a drawing: six keep the worked example readable on a 1280 px slide.
+DRAWING_DIGITS = 6
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
-# How an op reads in a drawing; an op missing here is shown by its name.
-OP_SYMBOLS = {"weighted_sum": "w·x + b", "neg": "−x", "abs": "|x|", "sum": "Σ"}
-
 _SCATTER_LIMIT = 8  # see _feeds_many_ranks
-_FONT = "Courier"
-_LEAF_FILL = "#e3eefa"
-_ROOT_FILL = "#fdf0c2"
-_HIGHLIGHT = "#c0392b"
-_HIGHLIGHT_FILL = "#f9dcd8"
+_FONT = "Helvetica"
+_NODE_SIZE = "12"
+_EDGE_SIZE = "11"
+_LEGEND_SIZE = "11"
+_ROOT_FILL = "#fde68a"
+_NO_GRADIENT_FILL = "#f4f4f4"
+_POSITIVE_FILLS = ("#fdebdc", "#f9c39b", "#f08f5a")  # light, medium, strong
+_NEGATIVE_FILLS = ("#e2eef9", "#aacdea", "#6aa7da")
+_HIGHLIGHT = "#7b2cbf"
+_EDGE_COLOR = "#8a8a8a"
 # Characters with a meaning inside a record label (or a DOT string): each gets a backslash.
 _RECORD_SPECIAL = frozenset('\\"{}|<> ')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def format_number(x, digits=DEFAULT_DIGITS):
-    """`x` with `digits` significant digits: 0.593269992, 1, -0.0190491183, 3.51e-05, inf."""
-    return f"{x:.{digits}g}"
-
-
-def check_digits(digits):
-    if digits.__class__ is not int or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17 (significant digits), got {digits!r}")
 
 
 def count_nodes(root, max_nodes, what="to_dot"):
@@ -121,34 +115,6 @@ def edge_id(index, position):
     return f"e{index}_{position}"
 
 
-def node_names(order):
-    """A readable, unique name for each node of `order` (a topological order).
-
-    A label used once is the name; an unlabelled node is its op and its
-    position in the order (`*#7`, `leaf#3` for a leaf), the same number the
-    drawing shows; a label several nodes share gets the position too (`x#2`).
-    """
-    uses = {}
-    for node in order:
-        if not isinstance(node.label, str):
-            raise TypeError(
-                f"a node's label must be a str, got {type(node.label).__name__} {node.label!r} "
-                f"on the {node.op or 'leaf'} node with data {node.data!r}"
-            )
-        if node.label:
-            uses[node.label] = uses.get(node.label, 0) + 1
-    names = {}
-    for index, node in enumerate(order):
-        label = printable(node.label)
-        if label and uses[node.label] == 1:
-            names[node] = label
-        elif label:
-            names[node] = f"{label}#{index}"
-        else:
-            names[node] = f"{node.op or 'leaf'}#{index}"
-    return names
-
-
 def partial_name(top, bottom):
     """`dnet_o1/dw5` for two node names; a name that is not an identifier is bracketed: `d(*#7)/dx`."""
     return f"{_d(top)}/{_d(bottom)}"
@@ -158,11 +124,20 @@ def _d(name):
     return f"d{name}" if _IDENTIFIER.match(name) else f"d({name})"
 
 
-def printable(text):
-    """`text` on one line: newlines and other control characters written as escapes (\\n, \\x01)."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+def _lines(text):
+    """`text` split into lines, each shown literally: tabs as spaces, control and other
+    non-printable characters (which XML cannot hold) as escapes, `&` as `&amp;`.
+
+    Graphviz decodes character references (`&#1;`, `&amp;`) in every label, so
+    an `&` left alone would let a label write a raw control byte or a lone
+    surrogate into the SVG, which no XML parser reads; escaped, it is drawn
+    as typed. Line breaks at the start and the end are dropped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Blank lines at the start or end would only push the text off centre, and the
+    # embedded Graphviz crashes on a record field that starts with a line break.
+    lines = text.strip("\n").split("\n")
+    return [printable(line.replace("\t", " ")).replace("&", "&amp;") for line in lines]
 
 
 def escape_record_field(text):
@@ -173,19 +148,13 @@ def escape_record_field(text):
     backslash. A newline becomes the DOT line break `\n`; other control
     characters are shown as escapes, since they are not even valid in SVG.
     """
-    out = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = printable(line.replace("\t", " "))
-        out.append("".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in line))
+    out = ["".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in line) for line in _lines(text)]
     return "\\n".join(out)
 
 
 def escape_text(text):
     r"""`text` as a plain DOT label (an escString): `\` and `"` escaped, newlines as `\n`."""
-    out = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = printable(line.replace("\t", " "))
-        out.append(line.replace("\\", "\\\\").replace('"', '\\"'))
+    out = [line.replace("\\", "\\\\").replace('"', '\\"') for line in _lines(text)]
     return graphviz.nohtml("\\n".join(out))
 
 
@@ -227,16 +196,77 @@ def _group_of(order, groups):
     return names, member
 
 
-def _legend(root_name, flows):
-    """How to read the drawing, as left-justified lines (so no renderer's font can push it off the page)."""
-    lines = [
-        f"Each box: label (or op#position), op, data, and grad = {_d(root_name)}/d(box).",
-        "Each arrow: the local derivative d(head)/d(tail), recorded when the head was computed.",
-    ]
-    if flows:
-        lines.append("In brackets: the gradient the arrow carries back, grad of head × local derivative;")
-        lines.append("a box's grad is the sum of the brackets on the arrows leaving it.")
-    return "".join(escape_text(line) + "\\l" for line in lines)
+def _shade(gradient, scale):
+    """The fill for a node whose grad is `gradient`: warm for > 0, cool for < 0, darker for larger |grad|.
+
+    `scale` is the largest |grad| of the drawing (the root left out); the
+    three shades are |grad| >= scale/3, >= scale/30 and below.
+    """
+    if not gradient or not scale or math.isnan(gradient):
+        return _NO_GRADIENT_FILL
+    ratio = abs(gradient) / scale
+    level = 2 if ratio >= 1 / 3 else 1 if ratio >= 1 / 30 else 0
+    return (_POSITIVE_FILLS if gradient > 0 else _NEGATIVE_FILLS)[level]
+
+
+def _gradient_scale(order, root):
+    finite = [abs(node.grad) for node in order if node is not root and math.isfinite(node.grad)]
+    return max(finite, default=0.0)
+
+
+EDGE_NUMBERS = ("local", "carried", "both")
+
+
+def _edge_label(node, local, edges, digits):
+    if edges == "local":
+        return format_number(local, digits)
+    carried = format_number(node.grad * local, digits)
+    if edges == "carried":
+        return carried
+    return f"{format_number(local, digits)}\\n[{carried}]"
+
+
+def _legend_nodes(graph, root_id, root_name, highlight_name, shaded, edges):
+    """A small key beside the root: what the fills and the coloured arrows mean, and what a box and an arrow show."""
+    keys = [(f"box: name, op, data,\ngrad = {_d(root_name)}/d(box)", "white", {})]
+    keys.append(
+        (
+            {
+                "local": "arrow: local derivative\nd(head)/d(tail)",
+                "carried": "arrow: gradient carried back\ngrad(head) × d(head)/d(tail)",
+                "both": "arrow: d(head)/d(tail)\n[grad(head) × d(head)/d(tail)]",
+            }[edges],
+            "white",
+            {},
+        )
+    )
+    if shaded:
+        keys.append((f"grad > 0: raising it\nraises {root_name}", _POSITIVE_FILLS[1], {}))
+        keys.append((f"grad < 0: raising it\nlowers {root_name}", _NEGATIVE_FILLS[1], {}))
+        keys.append(("darker: larger |grad|", _POSITIVE_FILLS[2], {}))
+    if highlight_name is not None:
+        highlighted = {"color": _HIGHLIGHT, "penwidth": "2.5", "fontcolor": _HIGHLIGHT}
+        keys.append((f"the paths from\n{highlight_name} to {root_name}", "white", highlighted))
+    # In the root's rank, where a graph that funnels into one root has room to spare.
+    with graph.subgraph(name="legend") as legend:
+        legend.attr(rank="same")
+        legend.node(root_id)
+        # Declared last to first: Graphviz stacks them above the root that way round, first on top.
+        for index, (text, fill, extra) in reversed(list(enumerate(keys))):
+            legend.node(
+                f"legend{index}",
+                label=escape_text(text),
+                shape="box",
+                style="rounded,filled",
+                fillcolor=fill,
+                fontsize=_LEGEND_SIZE,
+                margin="0.08,0.03",
+                **{"class": "legend"},
+                height="0.2",
+                color=extra.get("color", "#999999"),
+                penwidth=extra.get("penwidth", "1"),
+                fontcolor=extra.get("fontcolor", "black"),
+            )
 
 
 def to_dot(
@@ -246,80 +276,79 @@ def to_dot(
     max_nodes=DEFAULT_MAX_NODES,
     highlight=None,
     groups=None,
-    digits=DEFAULT_DIGITS,
-    flows=None,
+    digits=DRAWING_DIGITS,
+    edges="local",
     legend=True,
 ):
     """The graph of `root` as a `graphviz.Digraph`.
 
-    Every Value `root` depends on is one node showing its label (or, when it
-    has none, its op and `#i`, its position in `reading_order`, the name
-    `explain` uses), its op, `data` and `grad`; every edge goes from a parent
-    to the Value it feeds and is labelled with the local derivative
-    d(child)/d(parent). Leaves are shaded blue, the root yellow.
+    Every Value `root` depends on is one node showing its name (its label; for
+    an unlabelled node the expression it computes, `target_o1 − out_o1`, or
+    its value if it is a constant; the names `explain` uses), its op (with
+    the op's constant, `**2`), `data` and `grad`; every edge goes from a parent
+    to the Value it feeds and is labelled with one number, the local derivative
+    d(child)/d(parent). Leaves are drawn with rounded corners, the root in
+    yellow; once a backward pass has filled the grads, each node is filled warm
+    for a positive grad, cool for a negative one, darker the larger it is.
 
     `rankdir`: "LR" (default, inputs on the left), "RL", "TB" or "BT".
     `max_nodes`: refuse (ValueError) a graph with more nodes than this, before
     any DOT is built; `None` for no limit.
-    `highlight`: a Value whose chain-rule paths to `root` are drawn in red.
+    `highlight`: a Value whose chain-rule paths to `root` are drawn in colour.
     `groups`: mapping name -> iterable of Values, each drawn boxed in a cluster
     under its name (a neuron's weights and net input, say). Values outside
     the graph are skipped; one listed in two groups is drawn outside both.
-    `digits`: significant digits of every number (default 9).
-    `flows`: also write under each local derivative, in brackets, the gradient
-    that edge carries back (child.grad × local derivative; the parent's grad is
-    the sum of these). Default: when the grads are filled (root.grad != 0).
-    `legend`: a line under the drawing saying how to read it.
+    `digits`: significant digits of every number (default 6).
+    `edges`: the number on each edge: "local" (default) the local derivative,
+    "carried" the gradient the edge carries back (grad of the child × local
+    derivative; a node's grad is the sum over its outgoing edges), "both".
+    `legend`: a small key beside the root saying how to read the drawing.
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"to_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     check_digits(digits)
+    if edges not in EDGE_NUMBERS:
+        raise ValueError(f"to_dot: edges must be one of {', '.join(EDGE_NUMBERS)}, got {edges!r}")
     count_nodes(root, max_nodes)
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"to_dot: highlight must be a Value, not {type(highlight).__name__}")
 
     order = reading_order(root)
     ids = {node: node_id(index) for index, node in enumerate(order)}
-    names = node_names(order)
-    if flows is None:
-        flows = root.grad != 0.0
+    names = node_names(order, digits)
     emphasised = fed_by(order, highlight) if highlight in ids else set()
     group_names, group_of = _group_of(order, groups)
+    scale = _gradient_scale(order, root)
 
     graph = graphviz.Digraph(name="tracegrad", comment="drawn by tracegrad: data, grad and local derivatives")
-    graph.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.45")
-    graph.attr("node", shape="record", fontname=_FONT, fontsize="11", style="filled", fillcolor="white")
-    graph.attr("edge", fontname=_FONT, fontsize="10", arrowsize="0.7", color="#555555")
-    if legend:
-        graph.attr(label=graphviz.nohtml(_legend(names[root], flows)), labelloc="b", labeljust="l")
-        graph.attr(fontname=_FONT, fontsize="11", fontcolor="#444444")
+    graph.attr(rankdir=rankdir, nodesep="0.12", ranksep="0.25", newrank="true")
+    graph.attr("node", shape="record", fontname=_FONT, fontsize=_NODE_SIZE, style="filled", fillcolor="white")
+    graph.attr("node", margin="0.06,0.02", height="0.2", color="#666666")
+    graph.attr("edge", fontname=_FONT, fontsize=_EDGE_SIZE, arrowsize="0.6", color=_EDGE_COLOR, fontcolor="#333333")
 
     clusters = []
     for name in group_names:
         cluster = graphviz.Digraph(name=f"cluster_{len(clusters)}")
-        cluster.attr(label=escape_text(name), style="rounded,dashed", color="#8a8a8a")
-        cluster.attr(fontname=_FONT, fontsize="12", fontcolor="#555555", labeljust="l")
+        cluster.attr(label=escape_text(name), style="rounded,dashed", color="#9a9a9a")
+        cluster.attr(fontname=_FONT, fontsize=_NODE_SIZE, fontcolor="#555555", labeljust="l", margin="6")
         clusters.append(cluster)
 
     vertical = rankdir in ("LR", "RL")  # a record's top-level fields stack across the rank direction
     for node in order:
         # A label is shown as written (line breaks kept); a missing or shared one by its name.
-        title = node.label if printable(node.label) == names[node] else names[node]
+        name = names[node]
+        title = node.label if node.label and printable(node.label) == name else name
         fields = [escape_record_field(title)]
-        if node.op:
-            fields.append(escape_record_field(OP_SYMBOLS.get(node.op, node.op)))
+        if node.op and (node.label or f"{node.op}#" in name):
+            fields.append(escape_record_field(op_text(node, digits)))
         fields.append(f"data {format_number(node.data, digits)}")
         fields.append(f"grad {format_number(node.grad, digits)}")
         label = "|".join(fields) if vertical else "{" + "|".join(fields) + "}"
-        attributes = {"id": ids[node]}
-        if node is root:
-            attributes["fillcolor"] = _ROOT_FILL
-        elif not node.parents:
-            attributes["fillcolor"] = _LEAF_FILL
+        attributes = {"id": ids[node], "fillcolor": _ROOT_FILL if node is root else _shade(node.grad, scale)}
+        if not node.parents:
+            attributes["shape"] = "Mrecord"
         if node in emphasised:
-            attributes.update(color=_HIGHLIGHT, penwidth="2")
-            if node is highlight:
-                attributes["fillcolor"] = _HIGHLIGHT_FILL
+            attributes.update(color=_HIGHLIGHT, penwidth="2.5")
         target = clusters[group_of[node]] if node in group_of else graph
         target.node(ids[node], label=graphviz.nohtml(label), **attributes)
     used = set(group_of.values())
@@ -330,15 +359,16 @@ def to_dot(
     scattered = _feeds_many_ranks(order)
     for index, node in enumerate(order):
         for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            label = format_number(local, digits)
-            if flows:
-                label += f"\\n[{format_number(node.grad * local, digits)}]"
-            attributes = {"id": edge_id(index, position), "label": label, "decorate": "true"}
+            attributes = {"id": edge_id(index, position), "label": _edge_label(node, local, edges, digits)}
             if parent in emphasised:
-                attributes.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2")
+                attributes.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2.5")
             if parent in scattered:
                 attributes["constraint"] = "false"
             graph.edge(ids[parent], ids[node], **attributes)
+    if legend:
+        shaded = scale > 0.0
+        highlight_name = names[highlight] if highlight in ids else None
+        _legend_nodes(graph, ids[root], names[root], highlight_name, shaded, edges)
     return graph
 
 

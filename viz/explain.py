@@ -16,16 +16,8 @@ d root/d child x d child/d node, with each d root/d child from one backward pass
 import math
 
 from autograd import Value, grad
-from viz.dot import (
-    DEFAULT_DIGITS,
-    check_digits,
-    fed_by,
-    format_number,
-    node_names,
-    partial_name,
-    printable,
-    reading_order,
-)
+from viz.dot import fed_by, partial_name, reading_order
+from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, printable
 
 DEFAULT_MAX_PATHS = 64
 # Listing paths costs one line entry per factor; past this many factors in all, fall back too.
@@ -175,9 +167,10 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS):
     derivatives, each factor named by the two nodes it joins (dnet_o1/dw5),
     with its value, the path's product, and the sum over the paths, which is
     d(root)/d(node). When a backward pass has filled the grads it says whether
-    `node.grad` matches. Unlabelled nodes are named by op and position
-    (`*#7`), as in the drawing. With more than `max_paths` paths (counted
-    first, without listing them) it explains one step instead. `digits` is
+    `node.grad` matches. Unlabelled nodes are named by the expression they
+    compute (`target_o1 − out_o1`), constants by their value, as in the
+    drawing. With more than `max_paths` paths (counted first, without
+    listing them) it explains one step instead. `digits` is
     the number of significant digits (default 9).
     """
     for what, value in (("root", root), ("node", node)):
@@ -188,7 +181,7 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS):
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
 
     order = reading_order(root)
-    names = node_names(order)
+    names = node_names(order, digits)
     if node not in names:
         name = printable(node.label) or f"the node {node!r}"
         return f"{names[root]} does not depend on {name}: no path leads from it to {names[root]}, so the partial is 0."
