@@ -134,7 +134,7 @@ def render(root, path, *, backend=None, timeout=DEFAULT_TIMEOUT, **options):
     so is a graph over `max_nodes` (default 5,000). `backend` is "auto"
     (default), "system" or "embedded"; Graphviz gets `timeout` seconds (a
     RenderError after that). Other keyword options (`rankdir`, `max_nodes`,
-    `highlight`, `groups`, `digits`, `flows`, `legend`) go to `to_dot`.
+    `highlight`, `groups`, `digits`, `edges`, `legend`) go to `to_dot`.
     """
     check_output(path, backend=backend)  # fail before drawing, not after
     return save_source(to_dot(root, **options).source, path, backend=backend, timeout=timeout)
