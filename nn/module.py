@@ -1,9 +1,9 @@
 """`Module`: parameters found by walking attributes, state dicts, JSON weight files.
 
 Owns the parameter bookkeeping every model shares: naming, zeroing, state
-dicts and saving/loading weights. Imports `contextlib`, `json`, `math`,
-`numbers`, `os` and `secrets` from the standard library, `autograd` (`Value`)
-and `nn.checks`; never `viz`.
+dicts and saving/loading weights. Imports `json`, `math`, `numbers` and `os`
+from the standard library, `autograd` (`Value`), `autograd.files`
+(`write_atomically`) and `nn.checks`; never `viz`.
 
 How parameters are found. `named_parameters()` walks the instance attributes
 in the order they were first assigned (`vars(self)` keeps it): a `Value` is a
@@ -18,19 +18,18 @@ the first name met; so is a Module, list, tuple or dict reached twice, which
 also makes a cycle (a child holding its parent) harmless.
 
 Weight files are JSON, `{"format": "tracegrad.nn/1", "model": <class name>,
-"parameters": {name: number}}`, written by `write_atomically` (a temporary
-file in the same directory moved into place with `os.replace`), so a crash
-never leaves half a file. Never pickle: loading a weight file runs no code.
+"parameters": {name: number}}`, written by `autograd.files.write_atomically`
+(the old file or the new one, never a part; only a regular file replaced; its
+permission bits kept). Never pickle: loading a weight file runs no code.
 """
 
-import contextlib
 import json
 import math
 import numbers
 import os
-import secrets
 
 from autograd import Value
+from autograd.files import write_atomically
 from nn.checks import ArgumentError, finite_float, shown
 
 FILE_FORMAT = "tracegrad.nn/1"
@@ -90,7 +89,17 @@ class Module:
             parameter.data = number
 
     def save(self, path):
-        """Write the parameters to `path` as JSON, atomically. Returns the path."""
+        """Write the parameters to `path` as JSON; returns the path.
+
+        Through `autograd.files.write_atomically`: readers find the old file
+        or the new one, never a part; an existing target that is not a
+        regular file (a directory, a FIFO, a device) is refused with
+        `OSError`; a symlink to a regular file is followed (the file it
+        points to is replaced, the link stays); an existing file keeps its
+        permission bits. A write killed outright can leave a temporary
+        `.<name>.<hex>.tracegrad-tmp` beside the target, removed by the next
+        save to it.
+        """
         _check_path("save", path)
         state = self.state_dict()
         for name, number in state.items():
@@ -202,44 +211,3 @@ def _check_path(owner, path):
         raise TypeError(
             f"{owner}: path must be a str or an os.PathLike such as pathlib.Path, got {type(path).__name__}"
         )
-
-
-def write_atomically(path, data):
-    """Write `data` (str, written as UTF-8, or bytes) to `path` atomically; returns `path`.
-
-    The data goes to a new temporary file beside `path`, is flushed and
-    fsynced, and is then moved over `path` with `os.replace`, which within one
-    directory is atomic: readers see the old file or the new one, never a part,
-    and a failed write leaves any existing file at `path` as it was and no
-    temporary file behind. The file is created like any new file (mode 0o666
-    less the umask), so it has the usual permissions. An `OSError` (a missing
-    directory, no permission, a full disk) names `path`, never the temporary
-    file.
-    """
-    _check_path("write_atomically", path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    elif not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"write_atomically: data must be str or bytes, got {type(data).__name__}")
-    target = os.fsdecode(path)
-    directory, name = os.path.split(os.path.abspath(target))
-    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-    except OSError as error:
-        if error.errno is None:
-            error.add_note(f"while writing {target}")
-            raise
-        # The same kind of error (OSError picks the subclass from errno), about the user's path.
-        raise OSError(error.errno, error.strerror, target) from None
-    return path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import nn.module
+import autograd.files
 from autograd import Value
 from nn import MLP, ArgumentError, Layer, Module, Neuron, Sequential
 
@@ -283,7 +283,7 @@ def test_save_overwrites_atomically(tmp_path, monkeypatch):
         assert path.read_text() == old_text
         real_replace(source, destination)
 
-    monkeypatch.setattr(nn.module.os, "replace", observed_replace)
+    monkeypatch.setattr(autograd.files.os, "replace", observed_replace)
     new.save(path)
     assert moves == [(str(tmp_path), 6.0)]
     assert json.loads(path.read_text())["parameters"]["bias"] == 6.0
@@ -298,7 +298,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatc
     def failing_replace(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr(nn.module.os, "replace", failing_replace)
+    monkeypatch.setattr(autograd.files.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         Neuron(2, weights=[4.0, 5.0], bias=6.0).save(path)
     assert path.read_text() == old_text
@@ -452,18 +452,6 @@ def test_a_dict_with_keys_that_cannot_name_a_parameter_is_refused_by_name():
         Keyed({"": Value(2.0)}).state_dict()
 
 
-def test_write_atomically_names_the_target_when_the_directory_is_missing(tmp_path):
-    target = tmp_path / "no such directory" / "weights.json"
-    with pytest.raises(FileNotFoundError) as info:
-        Neuron(1, weights=[1.0]).save(target)
-    assert info.value.filename == str(target)
-    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
-    assert os.listdir(tmp_path) == []
-    # The same through the writer itself, with bytes.
-    with pytest.raises(FileNotFoundError, match="no such directory"):
-        nn.module.write_atomically(str(target), b"data")
-
-
 def test_a_write_that_fails_midway_keeps_the_old_file_and_names_the_target(tmp_path, monkeypatch):
     path = tmp_path / "weights.json"
     Neuron(2, weights=[1.0, 2.0], bias=3.0).save(path)
@@ -472,21 +460,9 @@ def test_a_write_that_fails_midway_keeps_the_old_file_and_names_the_target(tmp_p
     def failing_fsync(descriptor):
         raise OSError(5, "Input/output error")  # EIO, as a failing disk gives
 
-    monkeypatch.setattr(nn.module.os, "fsync", failing_fsync)
+    monkeypatch.setattr(autograd.files.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="Input/output error") as info:
         Neuron(2, weights=[4.0, 5.0], bias=6.0).save(path)
     assert info.value.filename == str(path)
     assert path.read_text() == old_text
     assert sorted(os.listdir(tmp_path)) == ["weights.json"]
-
-
-def test_write_atomically_writes_text_and_bytes_and_refuses_other_data(tmp_path):
-    path = tmp_path / "out.txt"
-    assert nn.module.write_atomically(path, "héllo\n") == path
-    assert path.read_bytes() == "héllo\n".encode()
-    nn.module.write_atomically(str(path), b"\x00\x01")
-    assert path.read_bytes() == b"\x00\x01"
-    with pytest.raises(TypeError, match="data must be str or bytes"):
-        nn.module.write_atomically(path, 3)
-    assert path.read_bytes() == b"\x00\x01"
-    assert sorted(os.listdir(tmp_path)) == ["out.txt"]
