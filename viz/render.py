@@ -2,9 +2,9 @@
 
 Owns the choice of Graphviz: the system `dot` program when it is on PATH,
 otherwise the embedded one (`viz.embedded`: Graphviz compiled to WebAssembly,
-run on `wasmtime`), which makes `.svg` work from a plain pip install. Also the
-atomic file writes. Imports `viz.dot` (and so `autograd`) and `viz.embedded`;
-never the CLI.
+run on `wasmtime`), which makes `.svg` work from a plain pip install. Files are written by
+`autograd.files.write_atomically`. Imports `autograd.files`, `viz.dot` (and so
+`autograd`) and `viz.embedded`; never `nn`, never the CLI.
 
 The embedded Graphviz renders SVG only; `.png` and `.pdf` need the system one.
 Choose the Graphviz with `backend=` ("auto", "system", "embedded") or the
@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from nn.module import write_atomically
+from autograd.files import write_atomically
 from viz.dot import to_dot
 from viz.embedded import DEFAULT_TIMEOUT, EmbeddedRenderError, render_svg
 
