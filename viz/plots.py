@@ -9,7 +9,7 @@ import io
 from matplotlib.figure import Figure
 
 from autograd import no_grad
-from nn.module import write_atomically
+from autograd.files import write_atomically
 from nn.training import predict
 
 
