@@ -199,12 +199,6 @@ def figures(graph=None):
     return result
 
 
-def agrees_with_published(printed, number):
-    """Whether `number` matches the figure `printed` (a string) to the digits shown, within one unit of the last."""
-    digits = printed.split(".")[1] if "." in printed else ""
-    return abs(number - float(printed)) <= 10.0 ** -len(digits) * (1.0 + 1e-9)
-
-
 @dataclass(frozen=True)
 class TrainingResult:
     """The outcome of `train`.

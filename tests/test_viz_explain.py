@@ -10,9 +10,10 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from published import agrees_with_published
 
 from autograd import Value
-from nn.worked_example import PUBLISHED, agrees_with_published, labelled_graph
+from nn.worked_example import PUBLISHED, labelled_graph
 from viz import explain
 
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|-?inf|nan"
