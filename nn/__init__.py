@@ -9,6 +9,9 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
 - `nn.training`: `fit`, `evaluate`
 - `nn.loaders`: `load_seeds`, `load_iris`, `load_digits` (data files shipped in `nn/data/`)
+- `nn.functional`: `softmax`
+- `nn.metrics`: `predict_classes`, `accuracy`, `confusion_matrix`
+- `nn.preprocessing`: `MinMaxScaler`, `StandardScaler`, `train_test_split`, `k_folds`, `cross_validate`
 - `nn.worked_example`: the classic step-by-step backpropagation example
 - `nn.checks`: `ArgumentError` (the ValueError nn raises for a bad value) and the argument checks the modules share
 
@@ -18,11 +21,22 @@ the marker our tests check, so a shadowed install fails loudly.
 
 from nn.checks import ArgumentError
 from nn.datasets import DATASETS, circles, spirals, two_moons, xor
+from nn.functional import softmax
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
 from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
+from nn.metrics import accuracy, confusion_matrix, predict_classes
 from nn.module import Module
 from nn.optim import SGD, Adam
+from nn.preprocessing import (
+    MinMaxScaler,
+    StandardScaler,
+    cross_validate,
+    k_folds,
+    minmax_scale,
+    standardize,
+    train_test_split,
+)
 from nn.training import EpochReport, evaluate, fit
 
 __tracegrad__ = "nn"
@@ -36,21 +50,32 @@ __all__ = [
     "ArgumentError",
     "EpochReport",
     "Layer",
+    "MinMaxScaler",
     "Module",
     "Neuron",
     "Sequential",
+    "StandardScaler",
+    "accuracy",
     "binary_cross_entropy",
     "circles",
+    "confusion_matrix",
     "cross_entropy",
+    "cross_validate",
     "evaluate",
     "fit",
     "hinge",
+    "k_folds",
     "load_digits",
     "load_iris",
     "load_seeds",
+    "minmax_scale",
     "mse",
+    "predict_classes",
+    "softmax",
     "spirals",
     "squared_error",
+    "standardize",
+    "train_test_split",
     "two_moons",
     "xor",
 ]
