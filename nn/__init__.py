@@ -12,6 +12,7 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.functional`: `softmax`
 - `nn.metrics`: `predict_classes`, `accuracy`, `confusion_matrix`
 - `nn.preprocessing`: `MinMaxScaler`, `StandardScaler`, `train_test_split`, `k_folds`, `cross_validate`
+- `nn.rnn`: `RNN` (an Elman recurrent layer; backward() through it is backpropagation through time)
 - `nn.wheat_seeds`: the wheat-seeds tutorial's cross-validation table, reproduced
 - `nn.worked_example`: the classic step-by-step backpropagation example
 - `nn.checks`: `ArgumentError` (the ValueError nn raises for a bad value) and the argument checks the modules share
@@ -38,6 +39,7 @@ from nn.preprocessing import (
     standardize,
     train_test_split,
 )
+from nn.rnn import RNN
 from nn.training import EpochReport, evaluate, fit
 
 __tracegrad__ = "nn"
@@ -46,6 +48,7 @@ __all__ = [
     "ACTIVATIONS",
     "DATASETS",
     "MLP",
+    "RNN",
     "SGD",
     "Adam",
     "ArgumentError",
