@@ -2,16 +2,18 @@
 
 Imports `autograd` and `nn`; the CLI sits on top of it.
 
-`to_dot(root)` builds the Graphviz source, `render(root, path)` writes .svg
+`to_dot(root)` builds the Graphviz source (a `graphviz.Digraph` that shows
+itself in Jupyter with no system Graphviz), `render(root, path)` writes .svg
 (no system Graphviz needed), .png, .pdf or .dot, `draw(root)` gives a
-`Drawing` that shows itself in Jupyter, and `explain(root, node)` writes
-d(root)/d(node) out by the chain rule with the numbers.
+`Drawing` for notebooks, `draw_dot(root)` is micrograd's name for `to_dot`,
+and `explain(root, node)` writes d(root)/d(node) out by the chain rule with
+the numbers.
 """
 
-from viz.dot import to_dot
+from viz.dot import draw_dot, to_dot
 from viz.explain import explain
 from viz.render import Drawing, GraphvizNotFoundError, RenderError, draw, render
 
 __tracegrad__ = "viz"
 
-__all__ = ["Drawing", "GraphvizNotFoundError", "RenderError", "draw", "explain", "render", "to_dot"]
+__all__ = ["Drawing", "GraphvizNotFoundError", "RenderError", "draw", "draw_dot", "explain", "render", "to_dot"]

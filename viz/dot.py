@@ -19,11 +19,13 @@ operand (`parents[1]`) into it. Both follow from the graph alone.
 """
 
 import math
+import os
 import re
 
 import graphviz
 
 from autograd import Value
+from viz.backend import DEFAULT_TIMEOUT, backend_choice, render_source, system_dot
 from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, op_text, printable  # noqa: F401
 
 DEFAULT_MAX_NODES = 5000
@@ -45,6 +47,64 @@ _EDGE_COLOR = "#8a8a8a"
 # Characters with a meaning inside a record label (or a DOT string): each gets a backslash.
 _RECORD_SPECIAL = frozenset('\\"{}|<> ')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Digraph(graphviz.Digraph):
+    """The `graphviz.Digraph` that `to_dot` returns: it shows itself in Jupyter with no system Graphviz.
+
+    Everything of `graphviz.Digraph` holds (`.source`, `.save()`, `.render()`,
+    `.pipe()`); the notebook display (`_repr_mimebundle_`, `_repr_svg_`) goes
+    through the same renderer as `viz.render` (the system `dot` when it is on
+    PATH, else the embedded Graphviz), and so do `.render()` and `.pipe()` to
+    SVG when `dot` is missing. `backend` and `timeout` are as for `render`.
+    """
+
+    backend = None
+    timeout = DEFAULT_TIMEOUT
+
+    def _svg(self):
+        return render_source(self.source, "svg", backend=self.backend, timeout=self.timeout).decode("utf-8")
+
+    def _repr_svg_(self):
+        return self._svg()
+
+    def _repr_image_svg_xml(self):
+        return self._svg()
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        bundle = {"image/svg+xml": self._svg(), "text/plain": repr(self)}
+        return {
+            kind: data
+            for kind, data in bundle.items()
+            if (not include or kind in include) and kind not in (exclude or ())
+        }
+
+    def _embedded(self, format):
+        """Whether an SVG of ours is to be drawn by the embedded Graphviz rather than by graphviz's own `dot` call."""
+        return (format or self.format) == "svg" and system_dot("svg", backend_choice(self.backend)) is None
+
+    def pipe(self, format=None, *args, encoding=None, **kwargs):
+        """As `graphviz.Digraph.pipe`; SVG without system Graphviz comes from the embedded one."""
+        if args or kwargs or not self._embedded(format):
+            return super().pipe(format, *args, encoding=encoding, **kwargs)
+        svg = render_source(self.source, "svg", backend=self.backend, timeout=self.timeout)
+        return svg.decode(encoding) if encoding else svg
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, *args, **kwargs):
+        """As `graphviz.Digraph.render`: saves the DOT source and writes `<source>.<format>` next to it.
+
+        SVG without system Graphviz comes from the embedded one; other formats
+        (and viewing) need the system Graphviz, as in graphviz itself.
+        """
+        if args or kwargs or view or not self._embedded(format):
+            return super().render(filename, directory, view, cleanup, format, *args, **kwargs)
+        source_path = self.save(filename, directory=directory)
+        out = f"{source_path}.svg"
+        with open(out, "wb") as file:
+            file.write(render_source(self.source, "svg", backend=self.backend, timeout=self.timeout))
+        if cleanup:
+            os.remove(source_path)
+        return out
 
 
 def count_nodes(root, max_nodes, what="to_dot"):
@@ -320,7 +380,7 @@ def to_dot(
     group_names, group_of = _group_of(order, groups)
     scale = _gradient_scale(order, root)
 
-    graph = graphviz.Digraph(name="tracegrad", comment="drawn by tracegrad: data, grad and local derivatives")
+    graph = Digraph(name="tracegrad", comment="drawn by tracegrad: data, grad and local derivatives")
     graph.attr(rankdir=rankdir, nodesep="0.12", ranksep="0.25", newrank="true")
     graph.attr("node", shape="record", fontname=_FONT, fontsize=_NODE_SIZE, style="filled", fillcolor="white")
     graph.attr("node", margin="0.06,0.02", height="0.2", color="#666666")
@@ -328,7 +388,7 @@ def to_dot(
 
     clusters = []
     for name in group_names:
-        cluster = graphviz.Digraph(name=f"cluster_{len(clusters)}")
+        cluster = Digraph(name=f"cluster_{len(clusters)}")
         cluster.attr(label=escape_text(name), style="rounded,dashed", color="#9a9a9a")
         cluster.attr(fontname=_FONT, fontsize=_NODE_SIZE, fontcolor="#555555", labeljust="l", margin="6")
         clusters.append(cluster)
@@ -369,6 +429,19 @@ def to_dot(
         shaded = scale > 0.0
         highlight_name = names[highlight] if highlight in ids else None
         _legend_nodes(graph, ids[root], names[root], highlight_name, shaded, edges)
+    return graph
+
+
+def draw_dot(root, format="svg", rankdir="LR", **options):
+    """micrograd's `draw_dot`: the graph of `root` as a Digraph that displays inline in Jupyter.
+
+    Call it as micrograd's notebooks do, `draw_dot(root)` or `draw_dot(root,
+    format="svg", rankdir="TB")`; the result has `.source` and `.render()` as
+    a `graphviz.Digraph` has, and needs no system Graphviz for SVG. Other
+    keyword options go to `to_dot`.
+    """
+    graph = to_dot(root, rankdir=rankdir, **options)
+    graph.format = format
     return graph
 
 

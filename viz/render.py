@@ -1,96 +1,33 @@
-"""`render`, `draw` and `Drawing`: DOT source turned into files and notebook output.
+"""`render`, `draw` and `Drawing`: graphs drawn into files and notebook output.
 
-Owns the choice of Graphviz: the system `dot` program when it is on PATH,
-otherwise the embedded one (`viz.embedded`: Graphviz compiled to WebAssembly,
-run on `wasmtime`), which makes `.svg` work from a plain pip install. Files are written by
-`autograd.files.write_atomically`. Imports `autograd.files`, `viz.dot` (and so
-`autograd`) and `viz.embedded`; never `nn`, never the CLI.
-
-The embedded Graphviz renders SVG only; `.png` and `.pdf` need the system one.
-Choose the Graphviz with `backend=` ("auto", "system", "embedded") or the
-environment variable TRACEGRAD_GRAPHVIZ; the argument wins.
+Owns picking the output format from a file's suffix, writing files atomically
+(by `autograd.files.write_atomically`) and the notebook `Drawing`. Which
+Graphviz draws (the system `dot` when it is on PATH, otherwise the embedded
+one, so `.svg` works from a plain pip install; `.png` and `.pdf` need the
+system one) is `viz.backend`'s, and `backend=` ("auto", "system",
+"embedded") or the environment variable TRACEGRAD_GRAPHVIZ chooses it; the
+argument wins. Imports `autograd.files`, `viz.dot` (and so `autograd`) and
+`viz.backend`; never `nn`, never the CLI.
 """
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 from autograd.files import write_atomically
+from viz.backend import (  # noqa: F401 - GraphvizNotFoundError and RenderError are also imported from here
+    BACKEND_VARIABLE,
+    BACKENDS,
+    DEFAULT_TIMEOUT,
+    GraphvizNotFoundError,
+    RenderError,
+    backend_choice,
+    render_source,
+    system_dot,
+)
 from viz.dot import to_dot
-from viz.embedded import DEFAULT_TIMEOUT, EmbeddedRenderError, render_svg
 
-BACKENDS = ("auto", "system", "embedded")
-BACKEND_VARIABLE = "TRACEGRAD_GRAPHVIZ"
 # suffix -> Graphviz output format; None means the DOT source itself.
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
-
-_INSTALL_HINT = (
-    "Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
-    "macOS: brew install graphviz; Windows: winget install graphviz) so that `dot` is on PATH, "
-    "or write .svg instead, which works without it."
-)
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """The system Graphviz (`dot`) is needed and is not on PATH."""
-
-
-class RenderError(RuntimeError):
-    """Graphviz failed to render the DOT source."""
-
-
-def _backend_choice(backend):
-    choice = backend if backend is not None else os.environ.get(BACKEND_VARIABLE, "") or "auto"
-    if choice not in BACKENDS:
-        where = "backend" if backend is not None else f"the environment variable {BACKEND_VARIABLE}"
-        raise ValueError(f"render: {where} must be one of {', '.join(BACKENDS)}, got {choice!r}")
-    return choice
-
-
-def _system_dot(output_format, choice):
-    """The path of the system `dot`, or None when the embedded Graphviz is to be used."""
-    dot = shutil.which("dot") if choice != "embedded" else None
-    if dot is not None:
-        return dot
-    if output_format == "svg" and choice != "system":
-        return None
-    if choice == "embedded":
-        raise GraphvizNotFoundError(
-            f"render: the embedded Graphviz renders only SVG, not {output_format.upper()}. {_INSTALL_HINT}"
-        )
-    raise GraphvizNotFoundError(
-        f"render: {output_format.upper()} output needs the Graphviz program `dot`, which is not on PATH. "
-        f"{_INSTALL_HINT}"
-    )
-
-
-def render_source(source, output_format="svg", *, backend=None, timeout=DEFAULT_TIMEOUT):
-    """DOT `source` rendered to `output_format` ("svg", "png" or "pdf") as bytes.
-
-    Graphviz gets `timeout` seconds; a layout that takes longer is stopped and
-    reported as a RenderError instead of hanging.
-    """
-    if output_format not in ("svg", "png", "pdf"):
-        raise ValueError(f"render: output format must be svg, png or pdf, got {output_format!r}")
-    dot = _system_dot(output_format, _backend_choice(backend))
-    if dot is None:
-        try:
-            return render_svg(source, timeout=timeout)
-        except EmbeddedRenderError as error:
-            raise RenderError(f"render: {error}") from error
-    command = [dot, f"-T{output_format}"]
-    try:
-        finished = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as error:
-        raise RenderError(
-            f"render: {dot} did not finish laying out the graph within {timeout:g} seconds "
-            f"(a node that feeds many others far apart makes the layout slow); draw a smaller sub-expression."
-        ) from error
-    if finished.returncode != 0:
-        message = finished.stderr.decode("utf-8", "replace").strip()
-        raise RenderError(f"render: {dot} exited with status {finished.returncode}: {message}")
-    return finished.stdout
 
 
 def _output_format(path):
@@ -121,7 +58,7 @@ def check_output(path, *, backend=None):
     """
     output_format = _output_format(path)
     if output_format is not None:
-        _system_dot(output_format, _backend_choice(backend))
+        system_dot(output_format, backend_choice(backend))
 
 
 def render(root, path, *, backend=None, timeout=DEFAULT_TIMEOUT, **options):
