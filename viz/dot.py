@@ -32,6 +32,7 @@ DEFAULT_MAX_NODES = 5000
 # Significant digits in a drawing: six keep the worked example readable on a 1280 px slide.
 DRAWING_DIGITS = 6
 RANKDIRS = ("LR", "RL", "TB", "BT")
+VIEWS = ("graph", "network")
 
 _SCATTER_LIMIT = 8  # see _feeds_many_ranks
 _FONT = "Helvetica"
@@ -339,6 +340,7 @@ def to_dot(
     digits=DRAWING_DIGITS,
     edges="local",
     legend=True,
+    view="graph",
 ):
     """The graph of `root` as a `graphviz.Digraph`.
 
@@ -363,15 +365,32 @@ def to_dot(
     "carried" the gradient the edge carries back (grad of the child × local
     derivative; a node's grad is the sum over its outgoing edges), "both".
     `legend`: a small key beside the root saying how to read the drawing.
+    `view`: "graph" (default, every Value a node) or "network": each neuron one
+    node, each weight an arrow, as textbooks draw networks (`viz.network`;
+    `groups` is ignored there, and `edges` other than "local" adds to each
+    weight's arrow the gradient it carries back). A graph with no neuron in it
+    is drawn as the graph view.
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"to_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     check_digits(digits)
+    if view not in VIEWS:
+        raise ValueError(f"to_dot: view must be one of {', '.join(VIEWS)}, got {view!r}")
     if edges not in EDGE_NUMBERS:
         raise ValueError(f"to_dot: edges must be one of {', '.join(EDGE_NUMBERS)}, got {edges!r}")
     count_nodes(root, max_nodes)
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"to_dot: highlight must be a Value, not {type(highlight).__name__}")
+    if view == "network":
+        # viz.network builds on this module's helpers, so it is imported when it is asked for.
+        from viz.network import network_dot
+
+        flows = edges in ("carried", "both")
+        drawing = network_dot(
+            root, rankdir=rankdir, max_nodes=max_nodes, highlight=highlight, digits=digits, flows=flows, legend=legend
+        )
+        if drawing is not None:
+            return drawing
 
     order = reading_order(root)
     ids = {node: node_id(index) for index, node in enumerate(order)}
