@@ -248,7 +248,8 @@ class _Drawing:
                 members.setdefault(self.rep[node], []).append(node)
 
         self.graph = graphviz.Digraph(name="tracegrad", comment="drawn by tracegrad: the network view")
-        self.graph.attr(rankdir=rankdir, nodesep="0.3", ranksep="1.2", newrank="true")
+        # Straight segments through the label positions: each weight sits on its own line, as in textbooks.
+        self.graph.attr(rankdir=rankdir, nodesep="0.3", ranksep="0.5", newrank="true", splines="polyline")
         self.graph.attr("node", fontname=_FONT, fontsize="14", style="filled,rounded", shape="Mrecord")
         self.graph.attr("edge", fontname=_FONT, fontsize="13", arrowsize="0.7", color=_EDGE)
         if legend:
@@ -447,9 +448,10 @@ class _Drawing:
     def _legend(self, root_name, flows):
         e = self.e
         lines = [
-            f"Each neuron: net = Σ w·x + b, out = activation(net), δ = ∂{e}/∂net (the gradient at its net input).",
-            f"Each arrow into a neuron: the weight w, its value and ∂{e}/∂w; dashed arrows bring the bias.",
-            f"Other boxes: name, value and ∂{e}/∂· (their gradient); an arrow into one, its derivative by the tail.",
+            f"Each neuron, top to bottom: net = Σ w·x + b; out = activation(net); ∂{e}/∂out, and under it the δ × w",
+            f"that each neuron it feeds sends back; ∂out/∂net; δ = ∂{e}/∂net = ∂{e}/∂out × ∂out/∂net.",
+            f"Each solid arrow into a neuron: a weight w, its value and ∂{e}/∂w. Dashed arrows bring the bias.",
+            f"Other boxes: name = value and the gradient ∂{e}/∂name; an arrow into one: its derivative by the tail.",
         ]
         if e != root_name:
             lines.insert(0, f"{e} is {root_name}, the quantity the gradients are of.")
