@@ -21,6 +21,7 @@ from viz.cli.common import (
     number,
     option,
 )
+from viz.dot import VIEWS
 from viz.expression import Expression, parse_assignments
 from viz.render import FORMATS, check_output
 
@@ -36,6 +37,13 @@ DRAW_OPTIONS = (
         type=digit_count,
         default=9,
         help="precision: decimal places in the table, significant digits in the drawing (default 9)",
+    ),
+    option(
+        "--view",
+        choices=VIEWS,
+        default="graph",
+        help="graph: every value a box (default); network: neurons as nodes, weights on the arrows "
+        "(an expression without neurons is drawn as a graph)",
     ),
 )
 
@@ -76,7 +84,7 @@ def run_draw(args):
     for name, node in leaves.items():
         table.add_row(name, number(node.data, args.digits), number(node.grad, args.digits))
     out.print(table)
-    path = render(root, args.out, digits=args.digits)
+    path = render(root, args.out, digits=args.digits, view=args.view)
     out.print(f"drawing written to {escape(str(path))}")
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from nn import worked_example as example
 from viz import explain, render
 from viz.cli import common
 from viz.cli.common import number, option
+from viz.dot import VIEWS
 from viz.render import FORMATS, check_output
 
 OPTIONS = (
@@ -34,6 +35,12 @@ OPTIONS = (
     ),
     option(
         "--out", default="worked_example.svg", help="the drawing: .svg, .png, .pdf, .dot (default ./worked_example.svg)"
+    ),
+    option(
+        "--view",
+        choices=VIEWS,
+        default="graph",
+        help="graph: every value a box (default); network: neurons as nodes, weights on the arrows",
     ),
 )
 
@@ -149,7 +156,7 @@ def run_example(args):
         out.print()
     _print_training(out, args, graph, args.digits)
 
-    path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits)
+    path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits, view=args.view)
     out.print(f"drawing written to {escape(str(path))}")
     return common.EXIT_OK
 
