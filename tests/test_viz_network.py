@@ -10,6 +10,8 @@ differences, never against what the drawing code computes.
 import math
 import random
 import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,8 @@ from nn import MLP, binary_cross_entropy
 from nn.worked_example import INITIAL_WEIGHTS, INPUTS, PUBLISHED, agrees_with_published, labelled_graph
 from viz import to_dot
 from viz.network import find_neurons
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 # --- a small reader of the DOT that `graphviz.Digraph` writes ---------------------------------------------
 
@@ -340,3 +344,64 @@ def test_the_network_view_escapes_labels():
 def test_an_unknown_view_is_refused():
     with pytest.raises(ValueError, match="view must be one of graph, network"):
         to_dot(Value(1.0), view="networks")
+
+
+# --- the command line ---------------------------------------------------------------------------------------
+
+
+def test_tracegrad_example_view_network_writes_the_network_view(tmp_path, capsys):
+    from viz.cli import main
+
+    out = tmp_path / "network.dot"
+    assert main(["example", "--steps", "1", "--view", "network", "--out", str(out)]) == 0
+    nodes, _ = parse_dot(out.read_text(encoding="utf-8"))
+    titles = {record_fields(a["label"])[0] for a in nodes.values() if "label" in a}
+    assert {"h1 · sigmoid", "h2 · sigmoid", "o1 · sigmoid", "o2 · sigmoid"} <= titles
+    assert f"drawing written to {out}" in capsys.readouterr().out.replace("\n", "")
+
+
+def test_tracegrad_draw_view_network_of_an_expression_falls_back_to_the_graph(tmp_path, capsys):
+    from viz.cli import main
+
+    graph, network = tmp_path / "graph.dot", tmp_path / "network.dot"
+    assert main(["draw", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2", "-o", str(graph)]) == 0
+    assert main(["draw", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2", "--view", "network", "-o", str(network)]) == 0
+    assert network.read_text(encoding="utf-8") == graph.read_text(encoding="utf-8")
+    assert main(["draw", "x", "x=1", "--view", "nets", "-o", str(network)]) == 2
+    assert "invalid choice: 'nets'" in capsys.readouterr().err
+
+
+# --- the README's picture -----------------------------------------------------------------------------------
+
+PICTURE = Path(__file__).resolve().parent.parent / "docs" / "worked_example_network.svg"
+REGENERATE = (
+    "TRACEGRAD_GRAPHVIZ=embedded .venv/bin/tracegrad example --steps 1 --view network "
+    "--out docs/worked_example_network.svg"
+)
+
+
+def svg_texts(group):
+    return [" ".join(text.text.split()) for text in group.iter(f"{SVG}text") if text.text]
+
+
+def test_the_committed_network_picture_shows_what_the_code_draws_now():
+    """Same nodes, arrows and texts as today's DOT (compared by content, so any Graphviz build passes)."""
+    root = ET.parse(PICTURE).getroot()
+    graph = labelled_graph()
+    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network").source)
+    drawn_nodes = {}
+    drawn_edges = {}
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == "node":
+            drawn_nodes[group.get("id")] = svg_texts(group)
+        elif group.get("class") == "edge":
+            drawn_edges[group.get("id")] = svg_texts(group)
+    expected_nodes = {name: record_fields(a["label"]) for name, a in nodes.items() if "label" in a}
+    expected_edges = {a["id"]: text_lines(a["label"]) if "label" in a else [] for _, _, a in edges if "id" in a}
+    message = f"docs/worked_example_network.svg is out of date: run {REGENERATE}"
+    assert drawn_nodes == {name: [" ".join(f.split()) for f in fields] for name, fields in expected_nodes.items()}, (
+        message
+    )
+    assert drawn_edges == expected_edges, message
+    texts = [text for texts in drawn_nodes.values() for text in texts]
+    assert "o1 · sigmoid" in texts and "δ = ∂E/∂net 0.138498562" in texts
