@@ -154,7 +154,7 @@ def central_difference(name, eps=1e-6):
 @pytest.fixture(scope="module")
 def network():
     graph = labelled_graph()
-    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network").source)
+    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", digits=9).source)
     fields = {name: record_fields(attributes["label"]) for name, attributes in nodes.items() if "label" in attributes}
     title = {name: rows[0] for name, rows in fields.items()}
     return nodes, edges, fields, title
@@ -271,7 +271,7 @@ def test_the_error_terms_are_compact_with_their_derivatives(network):
 
 def test_highlight_colours_the_paths_from_a_weight_to_the_root():
     graph = labelled_graph()
-    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", highlight=graph["w5"]).source)
+    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", highlight=graph["w5"], digits=9).source)
     title = {name: short_name(record_fields(a["label"])[0]) for name, a in nodes.items() if "label" in a}
     red = {(title[tail], title[head]) for tail, head, a in edges if a.get("color") == "#c0392b"}
     assert red == {("h1", "o1"), ("o1", "E_o1"), ("E_o1", "E_total")}
@@ -291,7 +291,7 @@ def mlp_loss():
 
 def test_an_unlabelled_style_mlp_gets_one_node_per_neuron_and_one_arrow_per_weight():
     model, loss = mlp_loss()
-    nodes, edges = parse_dot(to_dot(loss, view="network").source)
+    nodes, edges = parse_dot(to_dot(loss, view="network", digits=9).source)
     titles = [record_fields(a["label"])[0] for a in nodes.values() if "label" in a]
     assert sorted(t for t in titles if " · " in t) == [
         "L0.n0 · tanh",
@@ -388,7 +388,7 @@ def test_the_committed_network_picture_shows_what_the_code_draws_now():
     """Same nodes, arrows and texts as today's DOT (compared by content, so any Graphviz build passes)."""
     root = ET.parse(PICTURE).getroot()
     graph = labelled_graph()
-    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network").source)
+    nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", digits=9).source)
     drawn_nodes = {}
     drawn_edges = {}
     for group in root.iter(f"{SVG}g"):

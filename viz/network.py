@@ -26,21 +26,17 @@ import graphviz
 
 from autograd import Value
 from viz.dot import (
-    DEFAULT_DIGITS,
     DEFAULT_MAX_NODES,
     RANKDIRS,
-    check_digits,
     count_nodes,
     edge_id,
     escape_record_field,
     escape_text,
     fed_by,
-    format_number,
     node_id,
-    node_names,
-    printable,
     reading_order,
 )
+from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, printable
 
 # The ops drawn inside the neuron whose net they read.
 ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu", "silu", "exp"})
@@ -189,7 +185,7 @@ class _Drawing:
     def __init__(self, root, order, neurons, rankdir, highlight, digits, flows, legend):
         self.root = root
         self.digits = digits
-        self.names = node_names(order)
+        self.names = node_names(order, digits)
         root_name = self.names[root]
         self.e = root_name if len(root_name) <= _NAME_LIMIT else "E"
         self.emphasised = fed_by(order, highlight) if highlight in set(order) else set()
