@@ -14,10 +14,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from published import agrees_with_published
 
 from autograd import Value, weighted_sum
 from nn import MLP, binary_cross_entropy
-from nn.worked_example import INITIAL_WEIGHTS, INPUTS, PUBLISHED, agrees_with_published, labelled_graph
+from nn.worked_example import INITIAL_WEIGHTS, INPUTS, PUBLISHED, labelled_graph
 from viz import to_dot
 from viz.network import find_neurons
 
@@ -151,9 +152,17 @@ def central_difference(name, eps=1e-6):
     return (high - low) / (2 * eps)
 
 
+def backpropagated():
+    """The worked example's labelled graph with its gradients filled (whether or not labelled_graph runs backward)."""
+    graph = labelled_graph()
+    if graph["E_total"].grad == 0.0:
+        graph["E_total"].backward()
+    return graph
+
+
 @pytest.fixture(scope="module")
 def network():
-    graph = labelled_graph()
+    graph = backpropagated()
     nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", digits=9).source)
     fields = {name: record_fields(attributes["label"]) for name, attributes in nodes.items() if "label" in attributes}
     title = {name: rows[0] for name, rows in fields.items()}
@@ -270,7 +279,7 @@ def test_the_error_terms_are_compact_with_their_derivatives(network):
 
 
 def test_highlight_colours_the_paths_from_a_weight_to_the_root():
-    graph = labelled_graph()
+    graph = backpropagated()
     nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", highlight=graph["w5"], digits=9).source)
     title = {name: short_name(record_fields(a["label"])[0]) for name, a in nodes.items() if "label" in a}
     red = {(title[tail], title[head]) for tail, head, a in edges if a.get("color") == "#c0392b"}
@@ -387,7 +396,7 @@ def svg_texts(group):
 def test_the_committed_network_picture_shows_what_the_code_draws_now():
     """Same nodes, arrows and texts as today's DOT (compared by content, so any Graphviz build passes)."""
     root = ET.parse(PICTURE).getroot()
-    graph = labelled_graph()
+    graph = backpropagated()
     nodes, edges = parse_dot(to_dot(graph["E_total"], view="network", digits=9).source)
     drawn_nodes = {}
     drawn_edges = {}
