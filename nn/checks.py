@@ -122,9 +122,13 @@ def check_flag(flag, what):
 
 
 def check_rng(rng, what):
-    """The generator to draw from: `rng` itself, or a fresh one for None; TypeError unless a `random.Random`."""
+    """The generator to draw from: `rng` itself, or for None the `random` module (its shared generator).
+
+    So `random.seed(k)` reproduces everything drawn with `rng=None`, as in
+    micrograd. TypeError unless `rng` is None or a `random.Random`.
+    """
     if rng is None:
-        return random.Random()
+        return random
     if not isinstance(rng, random.Random):
         raise TypeError(f"{what} must be a random.Random (or None), got {type(rng).__name__}")
     return rng

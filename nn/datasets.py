@@ -5,8 +5,10 @@ function). Imports `math` from the standard library and
 `nn.checks` (so `autograd` only through it); never `viz`.
 
 Each function returns `(points, labels)`: `points` a list of `(x, y)` float
-tuples, `labels` a list of ints, shuffled with `rng` (a `random.Random`; a
-fresh unseeded one when None), so the same seed gives the same lists.
+tuples, `labels` a list of ints, shuffled with `rng` (a `random.Random`; with
+None, Python's module-level `random`, so `random.seed(k)` reproduces them), so
+the same seed gives the same lists. At most `MAX_SAMPLES` points are made; a
+larger `n` is refused before anything is allocated.
 Label conventions:
 - the two-class sets `two_moons`, `circles`, `xor` use -1 and +1 (ready for
   `hinge`, as in micrograd's demo; map with (y + 1) // 2 for 0/1 targets);
@@ -27,7 +29,7 @@ def two_moons(n=100, *, noise=0.1, rng=None):
     The upper moon (centre (0, 0), radius 1) is labelled -1, the lower one
     (centre (1, 0.5)) +1; n // 2 points on the first, the rest on the second.
     """
-    check_count("two_moons: n", n, 2)
+    _check_samples("two_moons", n, 2)
     _check_noise("two_moons", noise)
     rng = check_rng(rng, "two_moons: rng")
     upper = n // 2
@@ -40,7 +42,7 @@ def two_moons(n=100, *, noise=0.1, rng=None):
 
 def circles(n=100, *, noise=0.05, factor=0.5, rng=None):
     """A circle of radius 1 (label -1) around a circle of radius `factor` (label +1), as make_circles."""
-    check_count("circles: n", n, 2)
+    _check_samples("circles", n, 2)
     _check_noise("circles", noise)
     factor = as_number(factor, "circles: factor")
     if not 0.0 < factor < 1.0:
@@ -61,7 +63,7 @@ def xor(n=100, *, noise=0.1, rng=None):
     labels are -1, +1, +1, -1: +1 exactly when one coordinate is 1. With n = 4
     and noise = 0 this is the XOR truth table (shuffled).
     """
-    check_count("xor: n", n, 4)
+    _check_samples("xor", n, 4)
     _check_noise("xor", noise)
     rng = check_rng(rng, "xor: rng")
     corners = [((0.0, 0.0), -1), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), -1)]
@@ -77,7 +79,7 @@ def spirals(n=100, *, classes=2, turns=1.0, noise=0.05, rng=None):
     point at radius r in [0.1, 1] has angle 2 pi (turns r + j / classes).
     """
     check_count("spirals: classes", classes, 2)
-    check_count("spirals: n", n, classes)
+    _check_samples("spirals", n, classes)
     turns = as_number(turns, "spirals: turns")
     if turns <= 0:
         raise ArgumentError(f"spirals: turns must be a finite number > 0, got {shown(turns)}")
@@ -93,6 +95,10 @@ def spirals(n=100, *, classes=2, turns=1.0, noise=0.05, rng=None):
             labels.append(arm)
     return _finish(points, labels, noise, rng)
 
+
+# The most points a data set may have: far more than a scalar engine can train on (each point is a
+# forward and backward pass of Python objects), and few enough that making them is quick.
+MAX_SAMPLES = 1_000_000
 
 DATASETS = {"moons": two_moons, "circles": circles, "xor": xor, "spirals": spirals}
 
@@ -116,6 +122,12 @@ def _finish(points, labels, noise, rng):
     pairs = list(zip(points, labels))
     rng.shuffle(pairs)
     return [point for point, _ in pairs], [label for _, label in pairs]
+
+
+def _check_samples(owner, n, minimum):
+    check_count(f"{owner}: n", n, minimum)
+    if n > MAX_SAMPLES:
+        raise ArgumentError(f"{owner}: n must be at most {MAX_SAMPLES:,} (nn.MAX_SAMPLES), got {shown(n)}")
 
 
 def _check_noise(owner, noise):

@@ -16,12 +16,22 @@ neurons shares it, and a Layer built with `shared_bias=True` gives all of its
 neurons one bias parameter (the worked example's b1 and b2).
 
 Random initialisation follows micrograd: weights uniform in [-1, 1] drawn from
-`rng` (a `random.Random`; a fresh unseeded one when None), biases 0.
+`rng` (a `random.Random`), biases 0. With `rng=None` the weights come from
+Python's module-level `random`, so `random.seed(k)` makes a model
+reproducible (as in micrograd, and as `torch.manual_seed`); an explicit `rng`
+wins and leaves the module-level generator alone.
+
+A model is refused, before anything is allocated, past `MAX_PARAMETERS`.
 """
 
 from autograd import Value, weighted_sum
 from nn.checks import ArgumentError, as_value, check_count, check_flag, check_rng, is_sequence, shown
 from nn.module import Module
+
+# The most parameters a model may have. Each is a Python object of about 100 bytes and each
+# forward pass makes several more nodes per parameter: a model far past this would take all memory
+# (MLP(2, [10**9]) reached 11 GB before failing) long before a scalar engine could train it.
+MAX_PARAMETERS = 1_000_000
 
 # Activation name -> the Value method applying it (None: the net input is the output).
 ACTIVATIONS = {"linear": None, "sigmoid": Value.sigmoid, "tanh": Value.tanh, "relu": Value.relu}
@@ -31,7 +41,7 @@ class Neuron(Module):
     """out = activation(sum_i w_i * x_i + b), with the sum as one node."""
 
     def __init__(self, nin, activation="tanh", *, weights=None, bias=None, rng=None, label=""):
-        check_count("Neuron: nin", nin)
+        check_size("Neuron", nin, 1)
         _check_activation("Neuron", activation)
         _check_label("Neuron", label)
         rng = check_rng(rng, "Neuron: rng")
@@ -106,8 +116,7 @@ class Layer(Module):
     ):
         _check_label("Layer", label)
         owner = f"Layer {label!r}" if label else "Layer"
-        check_count(f"{owner}: nin", nin)
-        check_count(f"{owner}: nout", nout)
+        check_size(owner, nin, nout)
         _check_activation(owner, activation)
         check_flag(shared_bias, f"{owner}: shared_bias")
         if neuron_labels is None:
@@ -236,13 +245,7 @@ class MLP(Sequential):
         biases=None,
         shared_bias=False,
     ):
-        check_count("MLP: nin", nin)
-        if not is_sequence(sizes):
-            raise TypeError(f"MLP: sizes must be a list of layer sizes, got {type(sizes).__name__}: {shown(sizes)}")
-        if len(sizes) == 0:
-            raise ArgumentError("MLP: sizes must be a non-empty list of layer sizes, got an empty one")
-        for index, size in enumerate(sizes):
-            check_count(f"MLP: sizes[{index}]", size)
+        check_sizes("MLP", nin, sizes)
         _check_activation("MLP", activation)
         _check_activation("MLP", output_activation, "output_activation")
         check_flag(shared_bias, "MLP: shared_bias")
@@ -255,7 +258,7 @@ class MLP(Sequential):
                 raise ArgumentError(
                     f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {_shape_of(given)}"
                 )
-        rng = check_rng(rng, "MLP: rng")  # one generator for all layers
+        check_rng(rng, "MLP: rng")  # passed on as given: one generator (or the module's) for all layers
         fan_in = [nin, *sizes[:-1]]
         layers = []
         for index, (layer_nin, layer_nout) in enumerate(zip(fan_in, sizes)):
@@ -286,6 +289,36 @@ class MLP(Sequential):
 
     def __repr__(self):
         return f"MLP({self.nin}, {self.sizes}, {self.activation!r}, {self.output_activation!r})"
+
+
+def check_size(owner, nin, nout):
+    """Refuse a layer of `nout` neurons on `nin` inputs unless both are ints >= 1 and it fits MAX_PARAMETERS."""
+    check_count(f"{owner}: nin", nin)
+    check_count(f"{owner}: nout", nout)
+    _check_parameter_count(owner, (nin + 1) * nout, f"nin={nin}, nout={nout}")
+
+
+def check_sizes(owner, nin, sizes, name="sizes"):
+    """Refuse an MLP's `nin` and layer `sizes` (`name` in messages) unless valid and within MAX_PARAMETERS."""
+    check_count(f"{owner}: nin", nin)
+    if not is_sequence(sizes):
+        raise TypeError(f"{owner}: {name} must be a list of layer sizes, got {type(sizes).__name__}: {shown(sizes)}")
+    if len(sizes) == 0:
+        raise ArgumentError(f"{owner}: {name} must be a non-empty list of layer sizes, got an empty one")
+    for index, size in enumerate(sizes):
+        check_count(f"{owner}: {name}[{index}]", size)
+    fan_in = [nin, *sizes[:-1]]
+    count = sum((inputs + 1) * size for inputs, size in zip(fan_in, sizes))
+    _check_parameter_count(owner, count, f"nin={nin}, {name}={shown(list(sizes))}")
+
+
+def _check_parameter_count(owner, count, what):
+    # Refused before anything is allocated: a model this size would take all memory long before it trained.
+    if count > MAX_PARAMETERS:
+        raise ArgumentError(
+            f"{owner}: {what} makes {count:,} parameters, more than this engine's limit of {MAX_PARAMETERS:,} "
+            f"(nn.MAX_PARAMETERS; every parameter is a Python object)"
+        )
 
 
 def _check_activation(owner, activation, name="activation"):

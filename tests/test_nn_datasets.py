@@ -146,3 +146,12 @@ def test_rng_must_be_a_random_instance(make):
 def test_numbers_too_large_for_a_float_are_value_errors(call, message):
     with pytest.raises(ArgumentError, match=message):
         call()
+
+
+@pytest.mark.parametrize("make", [two_moons, circles, xor, spirals])
+def test_sample_counts_past_the_limit_are_refused_at_once(make):
+    import nn
+
+    with pytest.raises(ArgumentError, match=r"n must be at most 1,000,000 \(nn.MAX_SAMPLES\), got 1000000000"):
+        make(10**9)
+    assert len(make(nn.MAX_SAMPLES // 1000)[0]) == nn.MAX_SAMPLES // 1000

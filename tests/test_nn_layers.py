@@ -317,3 +317,40 @@ def test_a_neuron_called_on_numbers_labels_its_inputs_like_a_layer():
     out = Neuron(2, "linear", weights=[1.0, 2.0])([3, 4.0])
     assert [node.label for node in out.parents[2:4]] == ["x0", "x1"]
     assert [node.data for node in out.parents[2:4]] == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: MLP(2, [10**9]),
+        lambda: MLP(2, [100_000, 100_000]),
+        lambda: Layer(10**6, 10**6),
+        lambda: Neuron(10**7),
+        lambda: MLP(2, [10**400]),
+    ],
+    ids=["MLP 2-1e9", "MLP 1e5,1e5", "Layer 1e6x1e6", "Neuron 1e7", "huge int"],
+)
+def test_models_past_the_parameter_limit_are_refused_before_allocating(build):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArgumentError, match=r"parameters, more than this engine's limit of 1,000,000") as info:
+            build()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak} bytes allocated before refusing"
+    assert "nn.MAX_PARAMETERS" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_model_at_the_parameter_limit_is_allowed_to_be_declared():
+    import nn
+
+    assert nn.MAX_PARAMETERS == 1_000_000
+    # Sum of (fan-in + 1) * size: 998 * 1000 + 1001 * 1 = 999,001 fits; one more input makes 1,000,001.
+    from nn.layers import check_sizes
+
+    check_sizes("MLP", 997, [1000, 1])
+    with pytest.raises(ArgumentError, match="makes 1,000,001 parameters"):
+        check_sizes("MLP", 998, [1000, 1])
