@@ -3,10 +3,10 @@
 Standard library and `autograd` only; never imports `viz`.
 
 - `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files)
-- `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP`
+- `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP` (at most `MAX_PARAMETERS` parameters)
 - `nn.losses`: `squared_error`, `mse`, `hinge`, `binary_cross_entropy`, `cross_entropy`
 - `nn.optim`: `SGD`, `Adam`
-- `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals`
+- `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals` (at most `MAX_SAMPLES` points)
 - `nn.training`: `fit`, `evaluate`
 - `nn.loaders`: `load_seeds`, `load_iris`, `load_digits` (data files shipped in `nn/data/`)
 - `nn.functional`: `softmax`
@@ -15,16 +15,18 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.rnn`: `RNN` (an Elman recurrent layer; backward() through it is backpropagation through time)
 - `nn.wheat_seeds`: the wheat-seeds tutorial's cross-validation table, reproduced
 - `nn.worked_example`: the classic step-by-step backpropagation example
+- `nn.micrograd`: micrograd's `Neuron`, `Layer`, `MLP` (and `Value`) with its semantics, on these classes
 - `nn.checks`: `ArgumentError` (the ValueError nn raises for a bad value) and the argument checks the modules share
 
 The import name `nn` is shared with other packages; `__tracegrad__` below is
 the marker our tests check, so a shadowed install fails loudly.
 """
 
+from nn import micrograd  # imported so that `import nn` gives `nn.micrograd` too
 from nn.checks import ArgumentError
-from nn.datasets import DATASETS, circles, spirals, two_moons, xor
+from nn.datasets import DATASETS, MAX_SAMPLES, circles, spirals, two_moons, xor
 from nn.functional import softmax
-from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
+from nn.layers import ACTIVATIONS, MAX_PARAMETERS, MLP, Layer, Neuron, Sequential
 from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
 from nn.metrics import accuracy, confusion_matrix, predict_classes
@@ -47,6 +49,8 @@ __tracegrad__ = "nn"
 __all__ = [
     "ACTIVATIONS",
     "DATASETS",
+    "MAX_PARAMETERS",
+    "MAX_SAMPLES",
     "MLP",
     "RNN",
     "SGD",
@@ -72,6 +76,7 @@ __all__ = [
     "load_digits",
     "load_iris",
     "load_seeds",
+    "micrograd",
     "minmax_scale",
     "mse",
     "predict_classes",
