@@ -56,3 +56,52 @@ def save_figure(figure, path):
     figure.savefig(buffer, format="png")
     write_atomically(path, buffer.getvalue())
     return path
+
+
+def confusion_figure(matrix, classes, title):
+    """A confusion matrix as a heat map with the counts written in: row i, column j = class i predicted as j."""
+    count = len(matrix)
+    side = max(4.0, 0.55 * count + 2.5)
+    figure = Figure(figsize=(side + 1.0, side), dpi=150)
+    axes = figure.add_subplot()
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="examples")
+    largest = max(max(row) for row in matrix) or 1
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            colour = "white" if value > largest / 2 else "black"
+            axes.text(j, i, str(value), ha="center", va="center", color=colour, fontsize=9)
+    axes.set_xticks(
+        range(count),
+        labels=list(classes),
+        rotation=45 if max(map(len, classes)) > 3 else 0,
+        ha="right" if max(map(len, classes)) > 3 else "center",
+    )
+    axes.set_yticks(range(count), labels=list(classes))
+    axes.set_xlabel("predicted class")
+    axes.set_ylabel("true class")
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def digit_grid_figure(images, true_labels, predicted, title, columns=8):
+    """8x8 digit images in a grid, each titled "true -> predicted" (the misclassified test digits, say).
+
+    `images` are lists of 64 pixel values (row by row); with no images the
+    figure says so.
+    """
+    count = len(images)
+    rows = max(1, -(-count // columns))
+    figure = Figure(figsize=(1.3 * columns, 1.45 * rows + 0.6), dpi=120)
+    if not count:
+        figure.text(0.5, 0.5, "no misclassified digits", ha="center", va="center", fontsize=14)
+    for index, (pixels, truth, guess) in enumerate(zip(images, true_labels, predicted)):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        axes.imshow([pixels[r * 8 : (r + 1) * 8] for r in range(8)], cmap="gray_r", vmin=0, vmax=16)
+        axes.set_title(f"{truth} \u2192 {guess}", fontsize=10, color="#b22222")
+        axes.set_xticks([])
+        axes.set_yticks([])
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
