@@ -93,9 +93,10 @@ def train_test_split(X, y, test_fraction=0.2, *, rng=None, stratify=False):  # n
     """`(X_train, X_test, y_train, y_test)`: a shuffled split with ceil(n * test_fraction) test rows.
 
     With `stratify=True` each class is split on its own, so both parts keep
-    the class proportions (each class gives ceil(its count * test_fraction)
-    test rows, so the test part may be a row or two larger). Rows keep their
-    lists (the parts hold the same row objects, not copies).
+    the class proportions: each class gives floor(its count * test_fraction)
+    test rows, and the rows still missing from the total go one each to the
+    classes with the largest remainders. Rows keep their lists (the parts
+    hold the same row objects, not copies).
     """
     _check_examples("train_test_split", X, y)
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
@@ -105,14 +106,17 @@ def train_test_split(X, y, test_fraction=0.2, *, rng=None, stratify=False):  # n
     check_flag(stratify, "train_test_split: stratify")
     rng = _generator(rng, "train_test_split")
     if stratify:
+        groups = {}
+        for index, label in enumerate(y):
+            groups.setdefault(label, []).append(index)
+        groups = [groups[label] for label in sorted(groups, key=repr)]
+        shares = _stratified_shares([len(group) for group in groups], math.ceil(len(X) * test_fraction))
         test = []
         train = []
-        for label in sorted(set(y), key=repr):
-            members = [i for i, label_i in enumerate(y) if label_i == label]
+        for members, share in zip(groups, shares):
             rng.shuffle(members)
-            cut = math.ceil(len(members) * test_fraction)
-            test += members[:cut]
-            train += members[cut:]
+            test += members[:share]
+            train += members[share:]
         rng.shuffle(test)
         rng.shuffle(train)
     else:
@@ -166,6 +170,16 @@ def cross_validate(score, X, y, k=5, *, rng=None):  # noqa: N803 (X, as scikit-l
     for train, test in k_folds(len(X), k, rng=rng):
         results.append(score([X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]))
     return results
+
+
+def _stratified_shares(counts, total):
+    """How many test rows each class gives: proportional shares of `total`, rounded by largest remainder."""
+    size = sum(counts)
+    shares = [count * total // size for count in counts]
+    by_remainder = sorted(range(len(counts)), key=lambda k: (-(counts[k] * total % size), k))
+    for k in by_remainder[: total - sum(shares)]:
+        shares[k] += 1
+    return shares
 
 
 def _generator(rng, owner):

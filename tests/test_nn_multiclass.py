@@ -156,6 +156,11 @@ def test_stratified_split_keeps_the_class_proportions():
     _, _, y_train, y_test = train_test_split(rows, labels, 0.2, rng=random.Random(0), stratify=True)
     assert [y_test.count(k) for k in range(3)] == [10, 10, 10]
     assert [y_train.count(k) for k in range(3)] == [40, 40, 40]
+    digits, digit_labels = nn.load_digits()
+    _, x_test, _, y_test = train_test_split(digits, digit_labels, 0.2, rng=random.Random(0), stratify=True)
+    assert len(x_test) == 360  # ceil(1797 * 0.2), as without stratify
+    for k in range(10):
+        assert abs(y_test.count(k) - digit_labels.count(k) * 0.2) < 1
 
 
 def test_train_test_split_refuses_bad_arguments():
@@ -200,3 +205,23 @@ def test_cross_validate_scores_each_fold_on_its_own_test_rows():
 
     assert cross_validate(score, rows, labels, 5, rng=random.Random(0)) == [2] * 5
     assert sorted(seen) == labels
+
+
+def test_fan_in_uniform_draws_as_torch_linear():
+    from nn.init import fan_in_uniform
+
+    model = nn.MLP(64, [10, 3], "tanh", rng=random.Random(0))
+    assert fan_in_uniform(model, rng=random.Random(1)) is model
+    for layer, bound in zip(model.layers, (1 / 8, 1 / math.sqrt(10))):
+        values = [p.data for p in layer.parameters()]
+        assert all(abs(v) <= bound for v in values)
+        assert max(abs(v) for v in values) > 0.8 * bound
+    again = fan_in_uniform(nn.MLP(64, [10, 3], "tanh", rng=random.Random(0)), rng=random.Random(1))
+    assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
+    shared = nn.Layer(4, 3, shared_bias=True, rng=random.Random(0))
+    fan_in_uniform(shared, rng=random.Random(2))
+    rng = random.Random(2)
+    expected = [rng.uniform(-0.5, 0.5) for _ in range(4 + 1 + 4 + 4)]
+    assert [w.data for w in shared.neurons[0].weights] + [shared.bias.data] == expected[:5]
+    with pytest.raises(TypeError, match="Module"):
+        fan_in_uniform([1, 2])
