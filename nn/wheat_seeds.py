@@ -29,7 +29,9 @@ On tracegrad's engine this gives exactly the published folds (`PUBLISHED`),
 """
 
 import random
+from dataclasses import dataclass
 
+from autograd import no_grad
 from nn.checks import check_count
 from nn.layers import Layer, Sequential
 from nn.loaders import load_seeds
@@ -102,36 +104,64 @@ def train_online(model, rows, classes, outputs, *, lr, epochs, callback=None):
     return model
 
 
-def reproduce(*, epochs=EPOCHS, folds=FOLDS, callback=None):
-    """The tutorial's fold accuracies (percent, rounded as it prints them: 3 decimals), one per fold.
+@dataclass(frozen=True)
+class Fold:
+    """One fold of the tutorial's cross-validation: its accuracy (percent), test rows, their classes and predictions.
+
+    `model` is the network trained on the other folds. Classes are the
+    tutorial's indices (see `TUTORIAL_INDEX`); `CLASS_NAMES` names them.
+    """
+
+    accuracy: float
+    rows: list
+    actual: list
+    predicted: list
+    model: Sequential
+
+
+# The tutorial's class indices 0, 1, 2 are the file's labels '3', '1', '2'.
+CLASS_NAMES = ("Canadian", "Kama", "Rosa")
+
+
+def cross_validation(*, epochs=EPOCHS, folds=FOLDS, callback=None):
+    """The tutorial's procedure (see the module docstring), one `Fold` per fold.
 
     `epochs` and `folds` other than the tutorial's give a shorter run of the
     same procedure (no longer the published table). `callback(fold, epoch)`
-    runs after each epoch.
+    runs after each epoch, both counted from 0.
     """
-    check_count("reproduce: epochs", epochs, 1)
-    check_count("reproduce: folds", folds, 2)
+    check_count("cross_validation: epochs", epochs, 1)
+    check_count("cross_validation: folds", folds, 2)
     rng = random.Random(SEED)  # the tutorial's random.seed(1), without touching the module-level generator
     features, labels = load_seeds()
     rows = minmax_scale(features)
     classes = [TUTORIAL_INDEX[label] for label in labels]
+    count = len(set(classes))
     split = tutorial_folds(len(rows), folds, rng)
-    scores = []
+    results = []
     for number, test in enumerate(split):
         train = [i for other, fold in enumerate(split) if other != number for i in fold]
-        model = tutorial_network(len(rows[0]), HIDDEN, len(set(classes)), rng)
+        model = tutorial_network(len(rows[0]), HIDDEN, count, rng)
         train_online(
             model,
             [rows[i] for i in train],
             [classes[i] for i in train],
-            len(set(classes)),
+            count,
             lr=LEARNING_RATE,
             epochs=epochs,
             callback=None if callback is None else (lambda epoch, number=number: callback(number, epoch)),
         )
-        correct = sum(predicted_class(model, rows[i]) == classes[i] for i in test)
-        scores.append(correct / len(test) * 100.0)
-    return scores
+        with no_grad():
+            predicted = [predicted_class(model, rows[i]) for i in test]
+        actual = [classes[i] for i in test]
+        correct = sum(p == a for p, a in zip(predicted, actual))
+        results.append(Fold(correct / len(test) * 100.0, [rows[i] for i in test], actual, predicted, model))
+    return results
+
+
+def reproduce(*, epochs=EPOCHS, folds=FOLDS, callback=None):
+    """The tutorial's fold accuracies in percent, one per fold: with the defaults, the published table."""
+    return [fold.accuracy for fold in cross_validation(epochs=epochs, folds=folds, callback=callback)]
 
 
 def table(scores, published=PUBLISHED):
