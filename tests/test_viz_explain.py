@@ -3,7 +3,6 @@ example's published figures, against the engine's backward pass on random graphs
 and on graphs with too many paths to list.
 """
 
-import itertools
 import math
 import re
 
@@ -27,22 +26,52 @@ def worked():
 def factor_rows(text):
     """Every product written in columns: the names line over the numbers line, as (name, number) pairs.
 
-    Returns one list of pairs per product, in the order they appear.
+    A product too wide for the text goes on in further pairs of lines that
+    start with `×`; they are joined to the row they continue. Returns one list
+    of pairs per product, in the order they appear.
     """
     lines = text.splitlines()
     rows = []
-    for names, numbers in itertools.pairwise(lines):
-        if " × " in numbers and numbers.lstrip().startswith("= ") and "/d" in names:
+    index = 0
+    while index + 1 < len(lines):
+        names, numbers = lines[index], lines[index + 1]
+        if numbers.lstrip().startswith("= ") and "/d" in names:
             row_names = [name.strip() for name in names.split(" × ")]
-            row_numbers = [float(number) for number in numbers.lstrip().removeprefix("= ").split(" × ")]
-            rows.append(list(zip(row_names, row_numbers)))
+            row_numbers = [number.strip() for number in numbers.lstrip().removeprefix("= ").split(" × ")]
+            index += 2
+            while index + 1 < len(lines) and all(lines[k].lstrip().startswith("× ") for k in (index, index + 1)):
+                row_names += [name.strip() for name in lines[index].lstrip().removeprefix("× ").split(" × ")]
+                row_numbers += [number.strip() for number in lines[index + 1].lstrip().removeprefix("× ").split(" × ")]
+                index += 2
+            if len(row_names) > 1 or " × " in numbers:
+                rows.append(list(zip(row_names, [float(number) for number in row_numbers])))
+            continue
+        index += 1
     return rows
 
 
+def path_lines(text):
+    """The `path k: a -> b -> ...` lines, each joined with the lines it goes on to."""
+    joined = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("path "):
+            joined.append(line)
+        elif joined and line.startswith("          -") and not line.lstrip().startswith("×"):
+            joined[-1] += " " + line.strip()
+    return joined
+
+
 def total_of(text, partial):
-    """The final number of the line `partial = ... = total` (or `partial = total`)."""
-    (line,) = [line for line in text.splitlines() if line.startswith(f"{partial} = ")]
-    return float(re.findall(NUMBER, line.split("  (")[0])[-1])
+    """The final number of the line `partial = ... = total` (or `partial = total`), with its continuation lines."""
+    lines = text.splitlines()
+    (start,) = [index for index, line in enumerate(lines) if line.startswith(f"{partial} = ")]
+    line = lines[start]
+    for more in lines[start + 1 :]:
+        if not more.startswith("    "):
+            break
+        line += " " + more.strip()
+    line = re.sub(r"\s+\((?:one path|the sum)[^)]*\)\s*$", "", line)
+    return float(re.findall(NUMBER, line)[-1])
 
 
 def test_w5_gives_the_posts_factors_and_sum(worked):
@@ -68,7 +97,7 @@ def test_w5_gives_the_posts_factors_and_sum(worked):
 def test_w1_sums_the_paths_through_out_o1_and_out_o2(worked):
     text = explain(worked["E_total"], worked["w1"])
     assert "2 paths from w1 to E_total" in text
-    paths = [line for line in text.splitlines() if line.lstrip().startswith("path ")]
+    paths = path_lines(text)
     assert len(paths) == 2
     assert "-> net_o1 -> out_o1 ->" in paths[0] and paths[0].endswith("E_o1 -> E_total")
     assert "-> net_o2 -> out_o2 ->" in paths[1] and paths[1].endswith("E_o2 -> E_total")
@@ -134,8 +163,7 @@ def test_the_sum_over_paths_is_the_gradient_on_random_graphs(case):
         assert node.grad == 0.0
         return
     count = int(re.search(r"by the chain rule: (\d+) paths?", text)[1])
-    path_lines = [line for line in text.splitlines() if line.lstrip().startswith("path ")]
-    assert len(path_lines) == count
+    assert len(path_lines(text)) == count
     total = total_of(text, text.split(" by the chain rule")[0])
     assert math.isclose(total, node.grad, rel_tol=1e-9, abs_tol=1e-12), (total, node.grad, text)
     assert "matches" in text and "NOT" not in text
@@ -154,7 +182,7 @@ def test_too_many_paths_fall_back_to_one_step():
     y.label = "y"
     y.backward()
     text = explain(y, x)
-    assert "4096 paths from x to y, too many to list" in text
+    assert "more than 64 paths from x to y, too many to list" in text
     assert "One step instead" in text
     assert "path 1:" not in text
     # x feeds the first + twice; each edge carries dy/d(+) = 2^11.
@@ -172,7 +200,7 @@ def test_astronomically_many_paths_are_counted_not_listed():
     y.label = "y"
     y.backward()
     text = explain(y, x)
-    assert "at least 2^3000 paths from x to y, too many to list" in text
+    assert "more than 64 paths from x to y, too many to list" in text
     assert total_of(text, "dy/dx") == 1.0
     assert "matches" in text
 
@@ -217,3 +245,28 @@ def test_shared_labels_get_positions_so_names_stay_unique():
     c.backward()
     assert "dc/d(v#0)" in explain(c, a)
     assert "dc/d(v#1)" in explain(c, b)
+
+
+def test_explain_fits_100_columns_with_long_products_on_aligned_lines(worked):
+    text = explain(worked["E_total"], worked["w1"])
+    assert max(len(line) for line in text.splitlines()) <= 100
+    # The path through out_o1 has eight factors: they go on a continuation block that starts with ×.
+    assert any(line.startswith("  × ") for line in text.splitlines())
+    narrow = explain(worked["E_total"], worked["w1"], width=60)
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    # Wrapping changes only the layout: the same factors, in the same order.
+    assert factor_rows(narrow) == factor_rows(text)
+    assert path_lines(narrow) == path_lines(text)
+    with pytest.raises(ValueError, match="width"):
+        explain(worked["E_total"], worked["w1"], width=10)
+
+
+def test_path_counts_stop_one_past_the_limit():
+    # 10,000 diamonds: exact counts would be integers up to 2^10000, one per node; capped, they stay small.
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(10_000):
+        y = (y + y) * 0.5
+    y.label = "y"
+    text = explain(y, x, max_paths=8)
+    assert "more than 8 paths from x to y, too many to list" in text

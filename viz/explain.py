@@ -20,6 +20,7 @@ from viz.dot import fed_by, partial_name, reading_order
 from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, printable
 
 DEFAULT_MAX_PATHS = 64
+DEFAULT_WIDTH = 100  # columns: fits a 100-column terminal
 # Listing paths costs one line entry per factor; past this many factors in all, fall back too.
 _MAX_FACTORS = 2000
 _TIMES = " × "
@@ -46,12 +47,66 @@ def _paths(root, node, downstream):
     return paths
 
 
-def _columns(names, numbers):
-    """Two lines, a product of names over the same product of numbers, each factor in its own column."""
-    widths = [max(len(name), len(number)) for name, number in zip(names, numbers)]
-    top = _TIMES.join(name.ljust(width) for name, width in zip(names, widths))
-    bottom = _TIMES.join(number.ljust(width) for number, width in zip(numbers, widths))
-    return [f"    {top.rstrip()}", f"  = {bottom.rstrip()}"]
+def _columns(names, numbers, width, indent=""):
+    """A product of names over the same product of numbers, each factor in its own column.
+
+    Two lines, or, when the product does not fit `width` columns, blocks of
+    two lines: the first block starts `=` under the names, each further one
+    starts `×` on both lines, its columns aligned within it.
+    """
+    cells = [(name, number, max(len(name), len(number))) for name, number in zip(names, numbers)]
+    blocks = [[]]
+    used = len(indent) + 4
+    for cell in cells:
+        extra = cell[2] + (len(_TIMES) if blocks[-1] else 0)
+        if blocks[-1] and used + extra > width:
+            blocks.append([])
+            used = len(indent) + 4
+            extra = cell[2]
+        blocks[-1].append(cell)
+        used += extra
+    lines = []
+    for index, block in enumerate(blocks):
+        top = _TIMES.join(name.ljust(size) for name, _, size in block).rstrip()
+        bottom = _TIMES.join(number.ljust(size) for _, number, size in block).rstrip()
+        if index == 0:
+            lines += [f"{indent}    {top}", f"{indent}  = {bottom}"]
+        else:
+            lines += [f"{indent}  × {top}", f"{indent}  × {bottom}"]
+    return lines
+
+
+def _fill(pieces, width, first, rest):
+    """The pieces joined and broken into lines of at most `width` columns (where a piece allows).
+
+    Each piece carries its own leading separator (" -> x", " + 2"); the first
+    line starts with `first`, the others with `rest`, and a piece that does not
+    fit starts a new line (its separator's leading space dropped).
+    """
+    lines = [first]
+    for piece in pieces:
+        if len(lines[-1]) + len(piece) > width and lines[-1].strip():
+            lines.append(rest + piece.lstrip())
+        else:
+            lines[-1] += piece
+    return lines
+
+
+def _wrap(text, width, indent="  "):
+    """One long sentence broken at spaces into lines of at most `width` columns, continued with `indent`."""
+    words = text.split(" ")
+    return _fill([words[0], *(" " + word for word in words[1:])], width, "", indent)
+
+
+def _in_chain(name):
+    """A name as a step of `w5 -> net_o1 -> ...`: bracketed when it has spaces of its own (`(t − o)`)."""
+    depth = 0
+    for ch in name:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == " " and depth == 0:
+            return f"({name})"
+    return name
 
 
 def _grouped(path, start, names, digits):
@@ -77,60 +132,63 @@ def _grouped(path, start, names, digits):
 
 
 def _chain(path, start, names):
-    """`w5 -> net_o1 -> out_o1`; an edge into a node that uses its parent twice says which use it is."""
-    text = names[start]
+    """`w5 -> net_o1 -> out_o1` as pieces; an edge into a node that uses its parent twice says which use it is."""
+    pieces = [_in_chain(names[start])]
     for child, position in reversed(path):
         parent = child.parents[position]
         if child.parents.count(parent) > 1:
-            text += f" -[operand {position + 1}]-> {names[child]}"
+            pieces.append(f" -[operand {position + 1}]-> {_in_chain(names[child])}")
         else:
-            text += f" -> {names[child]}"
-    return text
+            pieces.append(f" -> {_in_chain(names[child])}")
+    return pieces
 
 
 def _sum(numbers, digits):
-    """`a + b - c`, each number formatted."""
-    text = format_number(numbers[0], digits)
+    """`a + b - c` as pieces (`a`, ` + b`, ` - c`), each number formatted."""
+    pieces = [format_number(numbers[0], digits)]
     for number in numbers[1:]:
         sign = "-" if math.copysign(1.0, number) < 0 else "+"
-        text += f" {sign} {format_number(abs(number), digits)}"
-    return text
+        pieces.append(f" {sign} {format_number(abs(number), digits)}")
+    return pieces
 
 
-def _path_lines(number, path, start, names, digits):
+def _path_lines(number, path, start, names, digits, width):
     factors = [child.local_grads[position] for child, position in path]
     product = math.prod(factors)
-    lines = [f"  path {number}: {_chain(path, start, names)}"]
+    head = f"  path {number}: "
+    lines = _fill(_chain(path, start, names), width, head, " " * len(head))
     lines += _columns(
         [partial_name(names[child], names[child.parents[position]]) for child, position in path],
         [format_number(factor, digits) for factor in factors],
+        width,
     )
     grouped = _grouped(path, start, names, digits)
     if grouped is not None:
         lines.append("    grouped at the labelled nodes:")
-        lines += ["  " + line for line in _columns(*zip(*grouped))]
+        lines += _columns(*zip(*grouped), width, indent="  ")
     if len(factors) > 1:
         lines.append(f"  = {format_number(product, digits)}")
     return product, lines
 
 
-def _check_lines(root, node, total, scale, names, digits):
+def _check_lines(root, node, total, scale, names, digits, width):
     """Whether `node.grad` agrees with the chain-rule sum, if a backward pass has filled the grads."""
     if root.grad == 0.0:
-        return [f"({names[root]}.grad is 0: run {names[root]}.backward() to fill the grads and compare.)"]
+        return _wrap(f"({names[root]}.grad is 0: run {names[root]}.backward() to fill the grads and compare.)", width)
     expected = root.grad * total
     close = node.grad == expected or abs(node.grad - expected) <= 1e-9 * scale * abs(root.grad)
     verdict = "matches" if close else "does NOT match"
     if root.grad == 1.0:
-        return [f"{names[node]}.grad = {format_number(node.grad, digits)} after backward(): {verdict}."]
-    return [
+        return _wrap(f"{names[node]}.grad = {format_number(node.grad, digits)} after backward(): {verdict}.", width)
+    return _wrap(
         f"{names[node]}.grad = {format_number(node.grad, digits)} and {names[root]}.grad = "
         f"{format_number(root.grad, digits)} (a backward seed other than 1, or several passes): "
-        f"{names[root]}.grad × the sum = {format_number(expected, digits)}: {verdict}."
-    ]
+        f"{names[root]}.grad × the sum = {format_number(expected, digits)}: {verdict}.",
+        width,
+    )
 
 
-def _one_step_lines(root, node, order, downstream, names, digits):
+def _one_step_lines(root, node, order, downstream, names, digits, width):
     """The fallback: d root/d node from the edges out of `node` and d root/d child by one backward pass."""
     feeds = [
         (child, position)
@@ -142,11 +200,13 @@ def _one_step_lines(root, node, order, downstream, names, digits):
     unique = list(dict.fromkeys(child for child, _ in feeds))
     upstream = {child: gradient.data for child, gradient in zip(unique, grad(root, unique))}
     root_name, node_name = names[root], names[node]
-    lines = [
+    lines = _wrap(
         f"  One step instead: {partial_name(root_name, node_name)} = sum over the edges out of {node_name} of "
-        f"{partial_name(root_name, 'child')} × {partial_name('child', node_name)},",
-        f"  with each {partial_name(root_name, 'child')} from one backward pass:",
-    ]
+        f"{partial_name(root_name, 'child')} × {partial_name('child', node_name)}, "
+        f"with each {partial_name(root_name, 'child')} from one backward pass:",
+        width,
+        "    ",
+    )
     terms = []
     for child, position in feeds:
         down = child.local_grads[position]
@@ -155,12 +215,13 @@ def _one_step_lines(root, node, order, downstream, names, digits):
         lines += _columns(
             [partial_name(root_name, names[child]), partial_name(names[child], node_name)],
             [format_number(upstream[child], digits), format_number(down, digits)],
+            width,
         )
         lines.append(f"  = {format_number(term, digits)}")
     return terms, lines
 
 
-def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS):
+def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS, width=DEFAULT_WIDTH):
     """d(root)/d(node) decomposed by the chain rule, as text with the numbers.
 
     Lists every path from `node` up to `root` as a product of local
@@ -170,8 +231,10 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS):
     `node.grad` matches. Unlabelled nodes are named by the expression they
     compute (`target_o1 − out_o1`), constants by their value, as in the
     drawing. With more than `max_paths` paths (counted first, without
-    listing them) it explains one step instead. `digits` is
-    the number of significant digits (default 9).
+    listing them, and only up to `max_paths + 1`) it explains one step
+    instead. `digits` is the number of significant digits (default 9). The
+    text fits `width` columns (default 100): a long product goes on aligned
+    continuation lines, each starting with `×`.
     """
     for what, value in (("root", root), ("node", node)):
         if not isinstance(value, Value):
@@ -179,54 +242,73 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS):
     check_digits(digits)
     if max_paths.__class__ is not int or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
+    if width.__class__ is not int or width < 40:
+        raise ValueError(f"explain: width must be an int of at least 40 columns, got {width!r}")
 
     order = reading_order(root)
     names = node_names(order, digits)
     if node not in names:
         name = printable(node.label) or f"the node {node!r}"
-        return f"{names[root]} does not depend on {name}: no path leads from it to {names[root]}, so the partial is 0."
+        return "\n".join(
+            _wrap(
+                f"{names[root]} does not depend on {name}: no path leads from it to {names[root]}, "
+                "so the partial is 0.",
+                width,
+            )
+        )
     partial = partial_name(names[root], names[node])
     if node is root:
-        return f"{names[root]} is the root itself: {partial} = 1 (a path of no edges)."
+        return "\n".join(_wrap(f"{names[root]} is the root itself: {partial} = 1 (a path of no edges).", width))
 
     downstream = fed_by(order, node)  # only these lie on the paths from node to the root
 
-    # Paths from each node down to `node` (and their total length), parents before children.
+    # Paths from each node down to `node` (and their total length), parents before children. Both
+    # counts stop at one past their limit: all that matters above it is that it is passed, and exact
+    # counts grow to huge integers (a chain of n diamonds has 2^n paths) that cost time and memory.
+    path_cap, factor_cap = max_paths + 1, _MAX_FACTORS + 1
     path_count = {node: 1}
     factor_count = {node: 0}
     for current in order:
         if current in downstream and current is not node:
             below = [parent for parent in current.parents if parent in downstream]
-            path_count[current] = sum(path_count[parent] for parent in below)
-            factor_count[current] = sum(factor_count[parent] + path_count[parent] for parent in below)
+            path_count[current] = min(path_cap, sum(path_count[parent] for parent in below))
+            factor_count[current] = min(factor_cap, sum(factor_count[parent] + path_count[parent] for parent in below))
     count = path_count[root]
     plural = "path" if count == 1 else "paths"
-    # A long chain of diamonds has astronomically many paths; say how many without printing 10^300 digits.
-    count_text = str(count) if count < 10**15 else f"at least 2^{count.bit_length() - 1}"
 
     if count <= max_paths and factor_count[root] <= _MAX_FACTORS:
-        lines = [f"{partial} by the chain rule: {count} {plural} from {names[node]} to {names[root]}.", ""]
+        lines = [
+            *_wrap(f"{partial} by the chain rule: {count} {plural} from {names[node]} to {names[root]}.", width),
+            "",
+        ]
         products = []
         for number, path in enumerate(_paths(root, node, downstream), start=1):
-            product, path_lines = _path_lines(number, path, node, names, digits)
+            product, path_lines = _path_lines(number, path, node, names, digits, width)
             products.append(product)
             lines += [*path_lines, ""]
         total = math.fsum(products)
         if count == 1:
-            lines.append(f"{partial} = {format_number(total, digits)}  (one path, so nothing to add)")
+            lines += _wrap(f"{partial} = {format_number(total, digits)}  (one path, so nothing to add)", width)
         else:
-            terms = _sum(products, digits)
-            lines.append(f"{partial} = {terms} = {format_number(total, digits)}  (the sum over the {count} paths)")
+            pieces = [
+                *_sum(products, digits),
+                f" = {format_number(total, digits)}",
+                f"  (the sum over the {count} paths)",
+            ]
+            lines += _fill(pieces, width, f"{partial} = ", "    ")
     else:
-        too_many = "too many to list" if count > max_paths else "too long to list"
-        lines = [
-            f"{partial} by the chain rule: {count_text} {plural} from {names[node]} to {names[root]}, "
-            f"{too_many} (the limit is {max_paths} paths, {_MAX_FACTORS} factors in all).",
-        ]
-        products, step_lines = _one_step_lines(root, node, order, downstream, names, digits)
+        if count > max_paths:
+            counted = f"more than {max_paths} paths from {names[node]} to {names[root]}, too many to list"
+        else:
+            counted = f"{count} {plural} from {names[node]} to {names[root]}, too long to list"
+        lines = _wrap(
+            f"{partial} by the chain rule: {counted} (the limit is {max_paths} paths, {_MAX_FACTORS} factors in all).",
+            width,
+        )
+        products, step_lines = _one_step_lines(root, node, order, downstream, names, digits, width)
         total = math.fsum(products)
         lines += [*step_lines, ""]
-        lines.append(f"{partial} = {_sum(products, digits)} = {format_number(total, digits)}")
+        lines += _fill([*_sum(products, digits), f" = {format_number(total, digits)}"], width, f"{partial} = ", "    ")
     scale = math.fsum(abs(product) for product in products)
-    lines += _check_lines(root, node, total, scale, names, digits)
+    lines += _check_lines(root, node, total, scale, names, digits, width)
     return "\n".join(lines)

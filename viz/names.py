@@ -82,12 +82,14 @@ class _Tree:
     `constant` is the op's number (the 2 of `x ** 2`); for a weighted sum, its number of weights.
     """
 
-    __slots__ = ("constant", "op", "operands")
+    __slots__ = ("constant", "depth", "op", "operands", "written")
 
     def __init__(self, op, constant, operands):
         self.op = op
         self.constant = constant
         self.operands = operands  # each a (text, binding) pair for a name, or a _Tree
+        self.written = {}  # depth -> what _write gives, so a shared subtree is written once per depth
+        self.depth = _MAX_DEPTH  # the nesting its name was written at
 
 
 def _write(tree, depth, digits):
@@ -95,6 +97,9 @@ def _write(tree, depth, digits):
 
     `named` tells whether the text shows any name or constant (not only ops and `…`).
     """
+    done = tree.written.get(depth)
+    if done is not None:
+        return done
     operands = []
     named = False
     for operand in tree.operands:
@@ -108,6 +113,7 @@ def _write(tree, depth, digits):
             operands.append((text, binding))
             named = named or inner
     text, binding = _join(tree.op, tree.constant, operands, digits)
+    tree.written[depth] = (text, binding, named)
     return text, binding, named
 
 
@@ -226,10 +232,13 @@ def node_names(order, digits=DEFAULT_DIGITS):
 
 def _expression_name(tree, digits):
     """The name of `tree`, at the deepest nesting that fits; None when it would show no name at all."""
-    for depth in range(_MAX_DEPTH, -1, -1):
+    # An operand whose own name fit only at depth k makes this one too long at any depth past k + 1.
+    start = min([_MAX_DEPTH] + [operand.depth + 1 for operand in tree.operands if operand.__class__ is _Tree])
+    for depth in range(start, -1, -1):
         text, _, named = _write(tree, depth, digits)
         if len(text) <= NAME_LIMIT:
             break
+    tree.depth = depth
     if not named:
         return None
     return _cut(text)
