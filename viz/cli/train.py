@@ -184,7 +184,10 @@ def run_train(args):
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 
-    loss_path = plots.save_figure(plots.loss_figure(history, loss), args.plots / f"{args.dataset}_loss.png")
+    loss_path = plots.save_figure(
+        plots.loss_figure(history, loss, model=model, dataset=args.dataset, l2=args.l2),
+        args.plots / f"{args.dataset}_loss.png",
+    )
     out.print(f"loss curve written to {escape(str(loss_path))}")
     if loss != "mse":
         boundary = plots.boundary_figure(model, points, targets, loss, args.dataset)
