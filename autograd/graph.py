@@ -3,7 +3,8 @@
 Owns: `topological_order` and `backprop`, the single loop that both
 `Value.backward()` and `grad()` run. It reads only the two fields every node
 carries, `parents` and `local_grads`, and never imports `value` (that module
-imports this one), nor `nn` or `viz`.
+imports this one), nor `nn` or `viz`. Inside `detect_anomaly()` (read from the
+mode once per pass) it hands the pass to the checked copy in autograd/anomaly.py.
 
 Why iterative: a chain a million nodes deep is a normal graph for an unrolled
 loop, and recursion would stop near Python's recursion limit (about 1,000).
@@ -14,6 +15,8 @@ this pass with earlier ones, so a second `backward()` would push the already
 accumulated gradient of an intermediate node down again (micrograd's double
 counting: 18 where 12 is right).
 """
+
+from autograd.mode import RECORDING, current_mode
 
 _OPEN = "open"
 _DONE = "done"
@@ -64,6 +67,10 @@ def backprop(root, seed, partials=None):
     arithmetic below builds a new graph: that is `create_graph=True`.
     """
     order = topological_order(root)
+    mode = current_mode()
+    if mode is not RECORDING and mode.anomaly is not None:
+        # Inside detect_anomaly(): a checked copy of the loops below (autograd/anomaly.py).
+        return order, mode.anomaly.backprop(order, root, seed, partials)
     if partials is None:
         # Every node starts at -0.0, the float that adds exactly: -0.0 + g == g for
         # every g, zeros and their signs included. So each edge is one `+=`, with
