@@ -7,6 +7,7 @@ all) and pip lets one overwrite the other. `__tracegrad__` below is the marker
 our tests check, so a shadowed install fails loudly instead of misbehaving.
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.differentiate import grad
 from autograd.finite_differences import GradcheckError, GradcheckReport, LocalCheckReport, check_local, gradcheck
 from autograd.graph import topological_order
@@ -16,6 +17,7 @@ from autograd.value import DivisionByZeroError, DomainError, Value, total, weigh
 __tracegrad__ = "autograd"
 
 __all__ = [
+    "AnomalyError",
     "DivisionByZeroError",
     "DomainError",
     "GradcheckError",
@@ -23,6 +25,7 @@ __all__ = [
     "LocalCheckReport",
     "Value",
     "check_local",
+    "detect_anomaly",
     "grad",
     "gradcheck",
     "no_grad",

@@ -35,6 +35,7 @@ import inspect
 import math
 from collections import namedtuple
 
+from autograd.anomaly import origin_of
 from autograd.differentiate import grad
 from autograd.graph import topological_order
 from autograd.value import Value, total, weighted_sum
@@ -351,7 +352,7 @@ def describe_node(node, position=None):
     facts = [f"op {node.op!r}"]
     if node.label:
         facts.append(f"label {node.label!r}")
-    origin = getattr(node, "_origin", None)
+    origin = origin_of(node)
     if origin:
         facts.append(f"made at {origin}")
     number = f" #{position}" if position is not None else ""
