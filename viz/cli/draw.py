@@ -5,10 +5,12 @@ declared once, in DRAW_OPTIONS and GRADCHECK_OPTIONS, which both the parser
 and the EXPR finder of `viz.cli` read.
 """
 
+import contextlib
+
 from rich.markup import escape
 from rich.table import Table
 
-from autograd import Value, gradcheck
+from autograd import Value, detect_anomaly, gradcheck
 from viz import render
 from viz.cli.common import (
     EXIT_CHECK_FAILED,
@@ -27,6 +29,11 @@ from viz.render import FORMATS, check_output
 
 _EXPRESSION = option("expression", metavar="EXPR", help="e.g. 'log(1 + exp(-y*s))'")
 _ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable")
+_ANOMALY = option(
+    "--anomaly",
+    action="store_true",
+    help="stop at the first NaN or infinity, forward or backward, naming the op or edge that made it",
+)
 
 DRAW_OPTIONS = (
     _EXPRESSION,
@@ -45,6 +52,7 @@ DRAW_OPTIONS = (
         help="graph: every value a box (default); network: neurons as nodes, weights on the arrows "
         "(an expression without neurons is drawn as a graph)",
     ),
+    _ANOMALY,
 )
 
 GRADCHECK_OPTIONS = (
@@ -54,6 +62,7 @@ GRADCHECK_OPTIONS = (
     option("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)"),
     option("--atol", type=float, default=1e-6),
     option("--rtol", type=float, default=1e-4),
+    _ANOMALY,
 )
 
 
@@ -66,15 +75,21 @@ def _expression_and_values(args):
     return expression, values
 
 
+def _anomaly_mode(args):
+    """detect_anomaly() with --anomaly: an AnomalyError is a ValueError, so it ends the command with exit 2."""
+    return detect_anomaly() if args.anomaly else contextlib.nullcontext()
+
+
 def run_draw(args):
     check_output_file(args.out, "-o/--out", FORMATS)
     check_output(args.out)
     expression, values = _expression_and_values(args)
-    root, leaves = expression.evaluate_with_leaves(values)
-    if root.parents:
-        # Not when the expression is a variable ("x", "+x", "(x)") or a number: that would rename it.
-        root.label = expression.text
-    root.backward()
+    with _anomaly_mode(args):
+        root, leaves = expression.evaluate_with_leaves(values)
+        if root.parents:
+            # Not when the expression is a variable ("x", "+x", "(x)") or a number: that would rename it.
+            root.label = expression.text
+        root.backward()
     out = console()
     text = escape(expression.text)
     table = Table(title=f"{text} = {number(root.data, args.digits)}")
@@ -99,16 +114,17 @@ def run_gradcheck(args):
         return expression.evaluate(dict(zip(names, nodes)))
 
     inputs = [values[name] for name in names]
-    # Evaluate once first, so a domain error reads as the user's mistake.
-    fn(*inputs)
-    report = gradcheck(
-        fn,
-        [Value(x, label=name) for x, name in zip(inputs, names)],
-        eps=args.eps,
-        atol=args.atol,
-        rtol=args.rtol,
-        order=args.order,
-    )
+    with _anomaly_mode(args):
+        # Evaluate once first, so a domain error reads as the user's mistake.
+        fn(*inputs)
+        report = gradcheck(
+            fn,
+            [Value(x, label=name) for x, name in zip(inputs, names)],
+            eps=args.eps,
+            atol=args.atol,
+            rtol=args.rtol,
+            order=args.order,
+        )
     print(report)
     return EXIT_OK if report else EXIT_CHECK_FAILED
 
