@@ -5,7 +5,9 @@ Owns `squared_error`, `mse`, `hinge`, `binary_cross_entropy` and
 `viz`. Every loss checks its arguments and says what it expected: a wrong kind
 of argument (not a list, not a number) raises `TypeError`, a wrong value
 (unequal or zero lengths, labels out of range) `nn.checks.ArgumentError`.
-Sums are one `total` node.
+Sums are one `total` node. A loss labels its result and each example's term
+(`E_o1`, `hinge_0`, ...); the steps inside a term are named by drawings and
+`explain` from their expression.
 """
 
 from autograd import Value, total
@@ -15,46 +17,49 @@ from nn.checks import ArgumentError, as_number, as_value, check_count, check_seq
 def squared_error(outputs, targets):
     """E_total = sum_i 1/2 (t_i - o_i)^2; dE/do_i = o_i - t_i.
 
-    The result is one `total` node whose parents are the per-output terms
-    (labelled E_0, E_1, ...), each a node of its own: the worked example's
-    E_o1 and E_o2 are `E_total.parents`.
+    The result is one `total` node labelled E_total whose parents are the
+    per-output terms, each a node of its own, labelled after its output: for
+    the worked example's `out_o1` the term is `E_o1` (the post's name), for an
+    output labelled otherwise `E_<index>`. The steps inside a term are left
+    unlabelled on purpose: drawings and `explain` name them by their
+    expression (`target_o1 − out_o1`, `(target_o1 − out_o1)²`), and `explain`
+    groups a path's factors at labelled nodes, which gives the post's
+    dE_o1/dout_o1 = 0.74136507 as one factor.
     """
     _check_pairs("squared_error", outputs, targets, "targets")
     terms = []
     for index, (output, target) in enumerate(zip(outputs, targets)):
         target = _target(target, f"squared_error: targets[{index}]")
-        term = 0.5 * (target - _value(output, f"squared_error: outputs[{index}]")) ** 2
-        term.label = f"E_{index}"
-        terms.append(term)
-    loss = total(terms)
-    loss.label = "E_total"
-    return loss
+        output = _value(output, f"squared_error: outputs[{index}]")
+        suffix = output.label[4:] if output.label.startswith("out_") and len(output.label) > 4 else str(index)
+        terms.append(_labelled(0.5 * (target - output) ** 2, f"E_{suffix}"))
+    return _labelled(total(terms), "E_total")
 
 
 def mse(outputs, targets):
-    """Mean of (t_i - o_i)^2 over the n outputs; d/do_i = 2 (o_i - t_i) / n."""
+    """Mean of (t_i - o_i)^2 over the n outputs, labelled `mse`; d/do_i = 2 (o_i - t_i) / n."""
     _check_pairs("mse", outputs, targets, "targets")
     terms = [
         (_target(target, f"mse: targets[{index}]") - _value(output, f"mse: outputs[{index}]")) ** 2
         for index, (output, target) in enumerate(zip(outputs, targets))
     ]
-    loss = total(terms) / len(outputs)
-    loss.label = "mse"
-    return loss
+    return _labelled(total(terms) / len(outputs), "mse")
 
 
 def hinge(scores, labels):
-    """Mean of max(0, 1 - y_i s_i) with labels y_i in {-1, +1}; d/ds_i = -y_i / n where 1 - y_i s_i > 0, else 0."""
+    """Mean of max(0, 1 - y_i s_i) with labels y_i in {-1, +1}; d/ds_i = -y_i / n where 1 - y_i s_i > 0, else 0.
+
+    Each example's term is labelled `hinge_<index>`, the mean `hinge`.
+    """
     _check_pairs("hinge", scores, labels, "labels")
     terms = []
     for index, (score, label) in enumerate(zip(scores, labels)):
         y = as_number(label, f"hinge: labels[{index}]")
         if y not in (-1.0, 1.0):
             raise ArgumentError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
-        terms.append((1.0 - _value(score, f"hinge: scores[{index}]") * y).relu())
-    loss = total(terms) / len(terms)
-    loss.label = "hinge"
-    return loss
+        term = (1.0 - _value(score, f"hinge: scores[{index}]") * y).relu()
+        terms.append(_labelled(term, f"hinge_{index}"))
+    return _labelled(total(terms) / len(terms), "hinge")
 
 
 def binary_cross_entropy(probs, targets):
@@ -89,10 +94,8 @@ def binary_cross_entropy(probs, targets):
             term = -(1.0 - p).log()
         else:
             term = -(t * p.log() + (1.0 - t) * (1.0 - p).log())
-        terms.append(term)
-    loss = total(terms) / len(terms)
-    loss.label = "binary_cross_entropy"
-    return loss
+        terms.append(_labelled(term, f"bce_{index}"))
+    return _labelled(total(terms) / len(terms), "binary_cross_entropy")
 
 
 def cross_entropy(logits, target_index):
@@ -115,10 +118,14 @@ def cross_entropy(logits, target_index):
     logits = [_value(z, f"cross_entropy: logits[{index}]") for index, z in enumerate(logits)]
     largest = max(z.data for z in logits)
     shifted = [z - largest for z in logits]
-    log_sum = total([s.exp() for s in shifted]).log()
-    loss = log_sum - shifted[target_index]
-    loss.label = "cross_entropy"
-    return loss
+    log_sum = _labelled(total([s.exp() for s in shifted]).log(), "log Σ exp")
+    return _labelled(log_sum - shifted[target_index], "cross_entropy")
+
+
+def _labelled(value, label):
+    """`value` with its label set."""
+    value.label = label
+    return value
 
 
 def _check_pairs(name, outputs, others, what):

@@ -9,8 +9,8 @@ library, `autograd` (`Value`, `grad`, `topological_order`, `weighted_sum`) and
 
 Every node carries the post's name: i1 i2 w1..w8 b1 b2 net_h1 out_h1 net_h2
 out_h2 net_o1 out_o1 net_o2 out_o2 E_o1 E_o2 E_total, and the targets
-target_o1 and target_o2 (the remaining nodes, the constants and the
-intermediate steps inside 1/2 (t - o)^2, have no label).
+target_o1 and target_o2; the steps inside 1/2 (t - o)^2 are labelled by
+`squared_error` (`target_o1 − out_o1`, `(target_o1 − out_o1)²`).
 
 Two update orders:
 - "exact" (the default): every gradient of a step is taken at the weights the
@@ -141,19 +141,22 @@ def network(weights=None):
     return Sequential([hidden, output])
 
 
-def labelled_graph(weights=None):
-    """Every labelled node of the forward pass, by label (see LABELS), after `E_total.backward()`.
+def labelled_graph(weights=None, *, backward=False):
+    """Every labelled node of the forward pass, by label (see LABELS), BEFORE any backward pass by default.
 
-    `weights` (a dict like INITIAL_WEIGHTS, any subset) overrides the post's.
+    Every `.grad` is 0.0, so `graph["E_total"].backward()` fills each with
+    the post's gradient, once; a second `backward()` adds the same again
+    (gradients accumulate, so every one is then exactly twice). With
+    `backward=True` that one pass has been run already. `weights` (a dict like
+    INITIAL_WEIGHTS, any subset) overrides the post's.
     """
+    check_flag(backward, "labelled_graph: backward")
     model = network(weights)
     inputs = [Value(INPUTS["i1"], "i1"), Value(INPUTS["i2"], "i2")]
     targets = [Value(TARGETS["o1"], "target_o1"), Value(TARGETS["o2"], "target_o2")]
-    error = squared_error(model(inputs), targets)
-    error_o1, error_o2 = error.parents
-    error_o1.label = "E_o1"
-    error_o2.label = "E_o2"
-    error.backward()
+    error = squared_error(model(inputs), targets)  # labels E_o1, E_o2 and their parts itself
+    if backward:
+        error.backward()
     found = {node.label: node for node in topological_order(error) if node.label}
     return {label: found[label] for label in LABELS}
 
@@ -175,11 +178,12 @@ def neuron_groups(graph):
 def figures(graph=None):
     """Every quantity of PUBLISHED (same keys) as exact backprop computes it, read off the graph.
 
+    `graph` is what `labelled_graph(backward=True)` returns (the default).
     Values and gradients come from the labelled nodes, local derivatives from
     their `local_grads`, dE_o1/dout_h1 and dE_o2/dout_h1 from `grad`, and the
     new weights are w - LEARNING_RATE * dE_total/dw.
     """
-    g = labelled_graph() if graph is None else graph
+    g = labelled_graph(backward=True) if graph is None else graph
     (error_o1_by_out_h1,) = grad(g["E_o1"], [g["out_h1"]])
     (error_o2_by_out_h1,) = grad(g["E_o2"], [g["out_h1"]])
     result = {name: g[name].data for name in ("out_h1", "out_h2", "out_o1", "out_o2", "E_o1", "E_o2", "E_total")}

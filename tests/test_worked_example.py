@@ -55,7 +55,7 @@ def local(child, parent):
 
 @pytest.fixture(scope="module")
 def graph():
-    return we.labelled_graph()
+    return we.labelled_graph(backward=True)
 
 
 def test_every_label_of_the_post_names_a_node(graph):
@@ -260,3 +260,33 @@ def test_bad_step_counts_are_refused():
 def test_labelled_graph_refuses_unknown_weights():
     with pytest.raises(ArgumentError, match="unknown name 'w0'"):
         we.labelled_graph({"w0": 1.0})
+
+
+def test_labelled_graph_comes_before_backward_and_one_pass_gives_the_posts_gradients():
+    g = we.labelled_graph()
+    assert all(node.grad == 0.0 for node in topological_order(g["E_total"]))
+    g["E_total"].backward()
+    assert agrees_with_published(we.PUBLISHED["dE_total/dw5"], g["w5"].grad)
+    assert agrees_with_published(we.PUBLISHED["dE_total/dw1"], g["w1"].grad)
+    once = {label: node.grad for label, node in g.items()}
+    g["E_total"].backward()  # a second pass adds the same again: exactly twice, as the README says
+    assert {label: node.grad for label, node in g.items()} == {label: 2 * grad for label, grad in once.items()}
+    with pytest.raises(TypeError, match="backward must be True or False"):
+        we.labelled_graph(backward=1)
+
+
+def test_squared_error_names_the_posts_error_terms_itself():
+    model = we.network()
+    error = squared_error(model([0.05, 0.10]), [0.01, 0.99])
+    assert [term.label for term in error.parents] == ["E_o1", "E_o2"] and error.label == "E_total"
+
+
+def test_no_node_of_the_worked_example_has_a_positional_name():
+    from viz.names import node_names
+
+    order = topological_order(we.labelled_graph()["E_total"])
+    names = node_names(order)
+    names = list(names.values() if isinstance(names, dict) else names)
+    assert not [name for name in names if "#" in name]
+    for k in ("o1", "o2"):  # the steps inside E_o1 and E_o2, named by their expression
+        assert {f"target_{k} − out_{k}", f"(target_{k} − out_{k})²"} <= set(names)
