@@ -20,7 +20,7 @@ NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|-?inf|nan"
 
 @pytest.fixture(scope="module")
 def worked():
-    return labelled_graph()
+    return labelled_graph(backward=True)
 
 
 def factor_rows(text):

@@ -104,7 +104,7 @@ def test_every_partial_of_the_post_is_on_the_drawing(drawing):
 
 def test_the_carried_gradients_give_the_posts_split_of_de_dout_h1():
     # With edges="carried", what flows back from each output neuron into out_h1 is the post's dE_o/dout_h1.
-    graph = labelled_graph()
+    graph = labelled_graph(backward=True)
     svg = render_source(to_dot(graph["E_total"], edges="carried").source, "svg", backend="embedded")
     arrow = arrows(ET.fromstring(svg))
     assert shown(PUBLISHED["dE_o1/dout_h1"], arrow[("out_h1", "net_o1")])
