@@ -141,7 +141,7 @@ def run_example(args):
     common.check_output_file(args.out, "--out", FORMATS)
     check_output(args.out)
     out = common.console()
-    graph = example.labelled_graph()
+    graph = example.labelled_graph(backward=True)
     root = graph["E_total"]
 
     out.print("[bold]The worked example[/bold]: a 2-2-2 sigmoid network, one training pair, squared error.")
