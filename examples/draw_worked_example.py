@@ -24,7 +24,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "worked_example.
 
 def main(argv):
     out = Path(argv[1]) if len(argv) > 1 else DEFAULT_OUT
-    graph = labelled_graph()
+    graph = labelled_graph(backward=True)
     root = graph["E_total"]
     path = render(root, out, groups=neuron_groups(graph), highlight=graph["w5"])
     print(f"drawing written to {path}")
