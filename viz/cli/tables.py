@@ -31,7 +31,7 @@ from viz.cli.common import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageEr
 DEFAULTS = {
     "seeds": {"layers": [8], "activation": "tanh", "lr": 0.01, "epochs": 100, "batch_size": 16},
     "iris": {"layers": [8], "activation": "tanh", "lr": 0.01, "epochs": 100, "batch_size": 16},
-    "digits": {"layers": [32], "activation": "tanh", "lr": 0.01, "epochs": 30, "batch_size": 32},
+    "digits": {"layers": [32], "activation": "tanh", "lr": 0.01, "epochs": 20, "batch_size": 32},
 }
 
 OPTIONS = (
