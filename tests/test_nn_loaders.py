@@ -167,3 +167,19 @@ def test_the_clean_files_read_the_same_through_read_table(tmp_path):
         copy = corrupted(tmp_path, table.filename, lambda lines: None)
         features, _ = read_table(copy, table)
         assert [list(row) for row in features] == nn.loaders.load(table.name)[0]
+
+
+def test_pyproject_ships_every_data_file_in_the_wheel():
+    """The wheel holds nn/data (checked by hand with `pip wheel . -w DIR`); this keeps the configuration so."""
+    import fnmatch
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "nn.data" in config["packages"]
+    patterns = config["package-data"]["nn.data"]
+    for path in (root / "nn" / "data").iterdir():
+        if path.suffix != ".py" and path.name != "__pycache__":
+            assert any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns), path.name
