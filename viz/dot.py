@@ -270,18 +270,18 @@ def _shade(gradient, scale):
     return (_POSITIVE_FILLS if gradient > 0 else _NEGATIVE_FILLS)[level]
 
 
-def _gradient_scale(order, root):
-    finite = [abs(node.grad) for node in order if node is not root and math.isfinite(node.grad)]
+def _gradient_scale(order, root, gradients):
+    finite = [abs(gradients[node]) for node in order if node is not root and math.isfinite(gradients[node])]
     return max(finite, default=0.0)
 
 
 EDGE_NUMBERS = ("local", "carried", "both")
 
 
-def _edge_label(node, local, edges, digits):
+def _edge_label(gradient, local, edges, digits):
     if edges == "local":
         return format_number(local, digits)
-    carried = format_number(node.grad * local, digits)
+    carried = format_number(gradient * local, digits)
     if edges == "carried":
         return carried
     return f"{format_number(local, digits)}\\n[{carried}]"
@@ -341,6 +341,7 @@ def to_dot(
     edges="local",
     legend=True,
     view="graph",
+    gradients=None,
 ):
     """The graph of `root` as a `graphviz.Digraph`.
 
@@ -370,6 +371,9 @@ def to_dot(
     `groups` is ignored there, and `edges` other than "local" adds to each
     weight's arrow the gradient it carries back). A graph with no neuron in it
     is drawn as the graph view.
+    `gradients`: a mapping node -> gradient, shown instead of `node.grad` (for
+    a caller that ran a backward pass of its own, as the stepper page does;
+    graph view).
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"to_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
@@ -397,7 +401,9 @@ def to_dot(
     names = node_names(order, digits)
     emphasised = fed_by(order, highlight) if highlight in ids else set()
     group_names, group_of = _group_of(order, groups)
-    scale = _gradient_scale(order, root)
+    if gradients is None:
+        gradients = {node: node.grad for node in order}
+    scale = _gradient_scale(order, root, gradients)
 
     graph = Digraph(name="tracegrad", comment="drawn by tracegrad: data, grad and local derivatives")
     graph.attr(rankdir=rankdir, nodesep="0.12", ranksep="0.25", newrank="true")
@@ -421,9 +427,9 @@ def to_dot(
         if node.op and (node.label or f"{node.op}#" in name):
             fields.append(escape_record_field(op_text(node, digits)))
         fields.append(f"data {format_number(node.data, digits)}")
-        fields.append(f"grad {format_number(node.grad, digits)}")
+        fields.append(f"grad {format_number(gradients[node], digits)}")
         label = "|".join(fields) if vertical else "{" + "|".join(fields) + "}"
-        attributes = {"id": ids[node], "fillcolor": _ROOT_FILL if node is root else _shade(node.grad, scale)}
+        attributes = {"id": ids[node], "fillcolor": _ROOT_FILL if node is root else _shade(gradients[node], scale)}
         if not node.parents:
             attributes["shape"] = "Mrecord"
         if node in emphasised:
@@ -438,7 +444,7 @@ def to_dot(
     scattered = _feeds_many_ranks(order)
     for index, node in enumerate(order):
         for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            attributes = {"id": edge_id(index, position), "label": _edge_label(node, local, edges, digits)}
+            attributes = {"id": edge_id(index, position), "label": _edge_label(gradients[node], local, edges, digits)}
             if parent in emphasised:
                 attributes.update(color=_HIGHLIGHT, fontcolor=_HIGHLIGHT, penwidth="2.5")
             if parent in scattered:
