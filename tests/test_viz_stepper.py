@@ -183,7 +183,7 @@ def test_a_parent_fed_twice_shows_two_accumulating_steps():
     assert len(data["steps"]) == 1 + 2 + 1 + 4
 
 
-HOSTILE = ['</script><script>alert(1)</script>', "<!-- x", '"quoted" & \'single\'', "a]]>b", "line\u2028sep", "<svg>"]
+HOSTILE = ["</script><script>alert(1)</script>", "<!-- x", "\"quoted\" & 'single'", "a]]>b", "line\u2028sep", "<svg>"]
 
 
 class _Structure(html.parser.HTMLParser):
@@ -220,7 +220,7 @@ def hostile_root():
 
 
 def test_hostile_labels_cannot_break_out_of_the_html_the_json_or_the_svg():
-    leaves, root = hostile_root()
+    _, root = hostile_root()
     text = page(root, title='<title>"&</script>')
     structure = _Structure()
     structure.feed(text)
@@ -246,7 +246,7 @@ def test_hostile_labels_cannot_break_out_of_the_html_the_json_or_the_svg():
 
 
 def test_the_page_forbids_every_fetch_and_allows_only_its_own_script_and_style():
-    leaves, root = hostile_root()
+    _, root = hostile_root()
     text = page(root)
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)[1]
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy and "img-src 'none'" in policy

@@ -299,9 +299,9 @@ def trace(root, *, digits=DEFAULT_DIGITS, max_nodes=DEFAULT_MAX_NODES):
     total = len(steps) - 1
     for number, step in enumerate(steps):
         step["number"] = number
-        step["heading"] = f"Step {number} of {total}" + {"start": "", "forward": ": forward", "backward": ": backward"}[
-            step["phase"]
-        ]
+        step["heading"] = (
+            f"Step {number} of {total}" + {"start": "", "forward": ": forward", "backward": ": backward"}[step["phase"]]
+        )
 
     nodes = {}
     for node in writer.drawn:
@@ -378,7 +378,13 @@ def _mark(svg_bytes, data, writer_names):
 def _json_for_script(data):
     """JSON that cannot end its <script> element or open a comment: <, >, & and line separators escaped."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
