@@ -123,7 +123,8 @@ def _chain_above(node, root, uses):
     """The single path from `node` up to the first labelled node above it, as edges (child, position).
 
     Followed while each node on the way has exactly one use and is not the
-    root; empty when `node` itself is the root or has several uses. It lets a
+    root; empty when `node` itself is the root or has several uses, or when
+    the path reaches the root. It lets a
     step say dE_total/dnet_o1 as the post does: dE_total/dout_o1 × dout_o1/dnet_o1.
     """
     chain = []
@@ -134,7 +135,8 @@ def _chain_above(node, root, uses):
         current = child
         if child.label:
             break
-    return chain
+    # Up to the root the first factor would be droot/droot = 1, which says nothing.
+    return [] if current is root else chain
 
 
 class _Writer:
@@ -403,7 +405,7 @@ def page(root, *, digits=DEFAULT_DIGITS, title=None, max_nodes=DEFAULT_MAX_NODES
         raise TypeError(f"to_html: title must be a str or None, not {type(title).__name__}")
     data = trace(root, digits=digits, max_nodes=max_nodes)
     gradients = data.pop("gradients")
-    source = to_dot(root, digits=digits, flows=False, legend=False, gradients=gradients).source
+    source = to_dot(root, digits=digits, legend=False, gradients=gradients).source
     names = {key: info["name"] for key, info in data["nodes"].items()}
     svg = _mark(render_source(source, "svg"), data, names)
     if title is None:
