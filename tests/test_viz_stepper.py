@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from published import agrees_with_published
 
 from autograd import Value, topological_order
 from nn import worked_example
@@ -100,8 +101,8 @@ def test_after_the_last_step_every_gradient_is_the_one_backward_computes():
         assert data["gradients"][node] == node.grad  # bit for bit, not only to 9 digits
     # And the published figures, to the digits shown.
     by_name = {info["name"]: shown[key] for key, info in data["nodes"].items()}
-    assert worked_example.agrees_with_published(worked_example.PUBLISHED["dE_total/dw5"], float(by_name["w5"]))
-    assert worked_example.agrees_with_published(worked_example.PUBLISHED["dE_total/dw1"], float(by_name["w1"]))
+    assert agrees_with_published(worked_example.PUBLISHED["dE_total/dw5"], float(by_name["w5"]))
+    assert agrees_with_published(worked_example.PUBLISHED["dE_total/dw1"], float(by_name["w1"]))
 
 
 def test_the_trace_does_not_depend_on_what_grad_holds():

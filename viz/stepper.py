@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 
 from autograd import Value, topological_order
-from nn.module import write_atomically
+from autograd.files import write_atomically
 from viz.dot import (
     DEFAULT_DIGITS,
     check_digits,
