@@ -42,6 +42,7 @@ from viz.dot import (
     to_dot,
 )
 from viz.explain import _TIMES, _sum
+from viz.names import op_constant
 from viz.render import render_source
 
 # Past this many nodes a page is refused: its drawing is unreadable, its steps
@@ -51,21 +52,25 @@ DEFAULT_MAX_NODES = 300
 _SVG_NS = "http://www.w3.org/2000/svg"
 _SVG = f"{{{_SVG_NS}}}"
 _PENDING = "—"  # what a node shows for a number not computed yet
-_SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z|-?[0-9.]+(?:e[-+]?[0-9]+)?\Z")
 _LEAVES_LISTED = 12
 # Ops written as an infix operator between their two operands.
-_INFIX = {"+": " + ", "-": " - ", "*": "·", "/": " / ", "**": "**", "%": " % "}
-_FUNCTIONS = {"neg": "-", "abs": "abs"}
+# Ops written as an infix operator between their two operands, with the symbols of the names.
+_INFIX = {"+": " + ", "-": " − ", "*": "·", "/": "/", "**": "^", "%": " % "}
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def _operand(text):
-    """`text` as an operand of a formula: a name or a number as it is, anything else in parentheses."""
-    return text if _SIMPLE.match(text) else f"({text})"
+    """`text` as an operand of a formula: in parentheses when it is a sum, product or negative number.
 
-
-def _constant(node):
-    """The number an op was given besides its Values (the 2 of `x ** 2`), or None."""
-    return node._arg
+    A name like `(target_o1 − out_o1)²` has its operators inside brackets and
+    stays as it is; `target_o1 − out_o1` and `-0.74` get brackets.
+    """
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
+        if depth == 0 and char in " ·/^":
+            return f"({text})"
+    return f"({text})" if text.startswith(("-", "−")) else text
 
 
 def _expression(node, operands):
@@ -81,12 +86,17 @@ def _expression(node, operands):
         return " + ".join(_operand(text) for text in operands)
     if op in _INFIX and len(operands) == 2:
         return _INFIX[op].join(_operand(text) for text in operands)
-    if op == "**" and len(operands) == 1 and _constant(node) is not None:
-        return f"{_operand(operands[0])}**{format_number(_constant(node))}"
+    constant = op_constant(node)
+    if op == "**" and len(operands) == 1 and constant is not None:
+        if float(constant).is_integer() and abs(constant) < 1e15:
+            return _operand(operands[0]) + str(int(constant)).translate(_SUPERSCRIPTS)
+        return f"{_operand(operands[0])}^{format_number(constant)}"
     if op == "neg" and len(operands) == 1:
-        return f"-{_operand(operands[0])}"
+        return f"−{_operand(operands[0])}"
     if op == "abs" and len(operands) == 1:
         return f"|{operands[0]}|"
+    if constant is not None:
+        operands = [*operands, format_number(constant)]
     return f"{op}({', '.join(operands)})"
 
 
@@ -166,11 +176,13 @@ class _Writer:
 
     def forward(self, node):
         names = [self.names[parent] for parent in node.parents]
-        values = [self.factor(parent.data) for parent in node.parents]
+        values = [self.number(parent.data) for parent in node.parents]
         symbolic = _expression(node, names)
         numeric = _expression(node, values)
         name = self.names[node]
         value = self.number(node.data)
+        # An unlabelled node is named by its expression: say it once.
+        defined = name if symbolic == name else f"{name} = {symbolic}"
         recorded = [
             [self.partial(node, parent), self.number(local)] for parent, local in zip(node.parents, node.local_grads)
         ]
@@ -178,8 +190,8 @@ class _Writer:
             "phase": "forward",
             "node": self.ids[node],
             "edges": [self.edge(node, position) for position in range(len(node.parents))],
-            "sentence": f"Forward: {name} = {symbolic} = {value}.",
-            "formula": [f"{name} = {symbolic}", f"= {numeric} = {value}"],
+            "sentence": f"Forward: {defined} = {value}.",
+            "formula": [defined, f"= {numeric} = {value}"],
             "details": [["local derivatives recorded", ""], *recorded],
             "data": {self.ids[node]: value},
         }
@@ -203,7 +215,8 @@ class _Writer:
         target = self.partial(root, parent)
         from_above = self.partial(root, child)
         here = self.partial(child, parent)
-        chain = _chain_above(child, root, uses)
+        # A named node's gradient is written as the post writes it, through the named node above it.
+        chain = _chain_above(child, root, uses) if child.label else []
         if chain:
             top = chain[-1][0]
             ratio = math.prod(grand.local_grads[index] for grand, index in chain)
