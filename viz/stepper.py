@@ -23,7 +23,6 @@ import hashlib
 import html
 import json
 import math
-import re
 import xml.etree.ElementTree as ET
 from importlib import resources
 
