@@ -228,7 +228,7 @@ class _Writer:
         accumulated = (
             f"{target} = {self.number(product)} (its first contribution)"
             if first
-            else f"{target} = {_sum([before, product], self.digits)} = {self.number(after)}"
+            else f"{target} = {''.join(_sum([before, product], self.digits))} = {self.number(after)}"
         )
         twice = child.parents.count(parent) > 1
         via = f" (operand {position + 1} of {len(child.parents)}: {self.names[child]} uses it twice)" if twice else ""
