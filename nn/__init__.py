@@ -2,7 +2,7 @@
 
 Standard library and `autograd` only; never imports `viz`.
 
-- `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files)
+- `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files of at most `MAX_WEIGHT_FILE_BYTES`)
 - `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP` (at most `MAX_PARAMETERS` parameters)
 - `nn.losses`: `squared_error`, `mse`, `hinge`, `binary_cross_entropy`, `cross_entropy`
 - `nn.optim`: `SGD`, `Adam`
@@ -30,7 +30,7 @@ from nn.layers import ACTIVATIONS, MAX_PARAMETERS, MLP, Layer, Neuron, Sequentia
 from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
 from nn.metrics import accuracy, confusion_matrix, predict_classes
-from nn.module import Module
+from nn.module import MAX_WEIGHT_FILE_BYTES, Module
 from nn.optim import SGD, Adam
 from nn.preprocessing import (
     MinMaxScaler,
@@ -51,6 +51,7 @@ __all__ = [
     "DATASETS",
     "MAX_PARAMETERS",
     "MAX_SAMPLES",
+    "MAX_WEIGHT_FILE_BYTES",
     "MLP",
     "RNN",
     "SGD",

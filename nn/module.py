@@ -1,9 +1,9 @@
 """`Module`: parameters found by walking attributes, state dicts, JSON weight files.
 
 Owns the parameter bookkeeping every model shares: naming, zeroing, state
-dicts and saving/loading weights. Imports `json`, `math`, `numbers` and `os`
-from the standard library, `autograd` (`Value`), `autograd.files`
-(`write_atomically`) and `nn.checks`; never `viz`.
+dicts and saving/loading weights. Imports `json`, `math`, `numbers`, `os` and
+`stat` from the standard library, `autograd` (`Value`), `autograd.files`
+(`file_kind`, `write_atomically`) and `nn.checks`; never `viz`.
 
 How parameters are found. `named_parameters()` walks the instance attributes
 in the order they were first assigned (`vars(self)` keeps it): a `Value` is a
@@ -27,12 +27,17 @@ import json
 import math
 import numbers
 import os
+import stat
 
 from autograd import Value
-from autograd.files import write_atomically
+from autograd.files import file_kind, write_atomically
 from nn.checks import ArgumentError, finite_float, shown
 
 FILE_FORMAT = "tracegrad.nn/1"
+# The largest weight file `load` reads: 256 MiB, about four times the file of a model at
+# nn.MAX_PARAMETERS (some 60 bytes a parameter), so only a file that no model here could have
+# written is refused, before a byte of it is read.
+MAX_WEIGHT_FILE_BYTES = 256 * 2**20
 
 
 class Module:
@@ -112,27 +117,32 @@ class Module:
         return path
 
     def load(self, path):
-        """Set the parameters from a file written by `save`, in place, all or nothing.
+        """Set the parameters from a file written by `save`, in place, all or nothing. Returns the model.
 
-        A file that is not UTF-8 text, not valid JSON, not a tracegrad weight
-        file, or whose parameters do not match this model's names and numbers
-        raises `ArgumentError` (a `ValueError`) naming the path and leaves the model unchanged (a
-        file that cannot be opened raises the usual `OSError`). Returns the model.
+        Refused with `ArgumentError` (a `ValueError`) naming the path, the
+        model left unchanged: anything that is not a regular file (a FIFO, a
+        device such as /dev/zero, a directory; checked on the opened file, so
+        nothing blocks or is read), a file larger than MAX_WEIGHT_FILE_BYTES
+        (checked before reading), text that is not UTF-8 or not JSON, a key
+        that appears twice in one object, a file that is not a tracegrad
+        weight file or holds the weights of another kind of model (its
+        "model" field), and parameters that do not match this model's names
+        and numbers. A file that cannot be opened raises the usual `OSError`.
         """
         _check_path("load", path)
         path = os.fsdecode(path)
+        text = _read_weight_file(path)
         try:
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-        except UnicodeDecodeError as error:
-            raise ArgumentError(f"load: {path} is not a UTF-8 text file, so not a JSON weight file ({error})") from None
-        try:
-            document = json.loads(text, parse_constant=_reject_constant)
+            document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
         except (ValueError, RecursionError) as error:
             # RecursionError: JSON nested thousands deep, which no weight file is.
             raise ArgumentError(f"load: {path} is not a valid JSON weight file ({error})") from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise ArgumentError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
+        model = type(self).__name__
+        if document.get("model") != model:
+            found = shown(document["model"]) if "model" in document else "no 'model' field"
+            raise ArgumentError(f"load: {path} holds the weights of {found}, not of a {model}")
         if not isinstance(document.get("parameters"), dict):
             raise ArgumentError(f"load: {path} has no 'parameters' object")
         try:
@@ -200,6 +210,48 @@ def _listing(names, limit=5):
     listed = ", ".join(shown(name) for name in names[:limit])
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
     return f"{len(names)} ({listed}{more})"
+
+
+def _read_weight_file(path):
+    """The text of the regular file at `path`, or ArgumentError; never blocks, never reads past the limit."""
+    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. The checks are on
+    # the opened descriptor, so a file swapped after a check cannot slip through.
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArgumentError(f"load: {path} is {file_kind(info.st_mode)}, not a regular file, so not a weight file")
+        if info.st_size > MAX_WEIGHT_FILE_BYTES:
+            raise ArgumentError(_too_large(path, f"{info.st_size:,} bytes"))
+        file = os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise
+    with file:
+        data = file.read(MAX_WEIGHT_FILE_BYTES + 1)  # a file still growing is cut off here
+    if len(data) > MAX_WEIGHT_FILE_BYTES:
+        raise ArgumentError(_too_large(path, "more bytes than that"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ArgumentError(f"load: {path} is not a UTF-8 text file, so not a JSON weight file ({error})") from None
+
+
+def _too_large(path, size):
+    return (
+        f"load: {path} is {size}; a weight file may be at most {MAX_WEIGHT_FILE_BYTES:,} bytes "
+        f"(nn.MAX_WEIGHT_FILE_BYTES), far more than any model this engine can train"
+    )
+
+
+def _unique_keys(pairs):
+    """A JSON object as a dict, or ValueError for a key it holds twice (json.loads would keep the last)."""
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"the key {shown(key)} appears twice in one object")
+        document[key] = value
+    return document
 
 
 def _reject_constant(name):
