@@ -35,7 +35,7 @@ import inspect
 import math
 from collections import namedtuple
 
-from autograd.anomaly import origin_of
+from autograd.anomaly import detect_anomaly, origin_of
 from autograd.differentiate import grad
 from autograd.graph import topological_order
 from autograd.value import Value, total, weighted_sum
@@ -193,6 +193,21 @@ def _entry_names(fn, inputs):
     return [name if name is not None and chosen.count(name) == 1 else f"x[{i}]" for i, name in enumerate(chosen)]
 
 
+def _diagnose_again(fn, variables, order, eps, atol, rtol):
+    """`_diagnose` on fn's graph made again inside detect_anomaly(), so its notes say where each node was made.
+
+    None when that run stops at a NaN or infinity (or fails otherwise): the
+    graph already made is then diagnosed without the lines.
+    """
+    try:
+        with detect_anomaly():
+            output = _call(fn, variables)
+            roots = [output] if order == 1 else [output, *grad(output, variables, create_graph=True)]
+            return _diagnose(roots, eps, atol, rtol)
+    except (ArithmeticError, ValueError):
+        return None
+
+
 def _diagnose(roots, eps, atol, rtol):
     """Notes for a failed gradcheck from `check_local` over the graphs of `roots`: wrong nodes first, then kinks."""
     positions = _checked_nodes(roots)
@@ -276,8 +291,9 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-6, rtol=1e-4, order=1, raise_exce
 
     report = GradcheckReport(rows, order=order, eps=eps, atol=atol, rtol=rtol, names=names, notes=notes)
     if not report:
-        roots = [output] if order == 1 else [output, *gradient]
-        report.notes[:0] = _diagnose(roots, eps, atol, rtol)
+        report.notes[:0] = _diagnose_again(fn, leaves(point), order, eps, atol, rtol) or _diagnose(
+            [output] if order == 1 else [output, *gradient], eps, atol, rtol
+        )
         what = "fn" if order == 1 else "the gradient of fn"
         for row in report.failures:
             if abs(row.numeric) * eps > 0.1 and abs(row.analytic) * eps < 0.1:

@@ -7,6 +7,7 @@ reported as not comparable, never as failures.
 """
 
 import math
+import os
 import random
 
 import pytest
@@ -78,6 +79,8 @@ def test_a_failing_gradcheck_through_the_tampered_mlp_names_the_node():
     assert not report
     assert any("wrong local derivative (check_local) at node" in note and "'tampered'" in note for note in report.notes)
     assert "label 'tampered'" in str(report) and "label 'tampered'" in repr(report)
+    # gradcheck made fn's graph again inside detect_anomaly(), so the note says where the node was made.
+    assert f"made at {os.path.relpath(__file__)}:" in report.notes[0]
 
 
 @pytest.mark.parametrize(
