@@ -1,9 +1,11 @@
 """Matplotlib figures of a training run, made to be printed or put on a slide, written as PNG.
 
 Owns `loss_figure` (training loss and accuracy by epoch), `boundary_figure`
-(a 2-D classifier's decision regions and boundary over its data) and
-`save_figure`. Imports matplotlib (only its object-oriented `Figure`, no
-pyplot state), `autograd` and `nn`; never the CLI. Importing matplotlib takes
+(a 2-D classifier's decision regions and boundary over its data),
+`confusion_figure` (a classifier's confusion matrix), `digit_grid_figure`
+(8x8 digit images, titled true -> predicted) and `save_figure`. Imports
+matplotlib (only its object-oriented `Figure`, no pyplot state), `autograd`
+and `nn`; never the CLI. Importing matplotlib takes
 most of a second, so the CLI imports this module only when it makes a plot.
 
 Every figure says what it shows in words: the model and the data set in the
@@ -216,16 +218,17 @@ def save_figure(figure, path):
 def confusion_figure(matrix, classes, title):
     """A confusion matrix as a heat map with the counts written in: row i, column j = class i predicted as j."""
     count = len(matrix)
-    side = max(4.0, 0.55 * count + 2.5)
-    figure = Figure(figsize=(side + 1.0, side), dpi=150)
+    figure = Figure(figsize=(WIDTH, 0.8 * WIDTH), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="examples")
+    colorbar = figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    colorbar.set_label("examples", fontsize=_LABEL_SIZE)
+    colorbar.ax.tick_params(labelsize=_TICK_SIZE)
     largest = max(max(row) for row in matrix) or 1
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             colour = "white" if value > largest / 2 else "black"
-            axes.text(j, i, str(value), ha="center", va="center", color=colour, fontsize=9)
+            axes.text(j, i, str(value), ha="center", va="center", color=colour, fontsize=_TICK_SIZE)
     axes.set_xticks(
         range(count),
         labels=list(classes),
@@ -233,10 +236,10 @@ def confusion_figure(matrix, classes, title):
         ha="right" if max(map(len, classes)) > 3 else "center",
     )
     axes.set_yticks(range(count), labels=list(classes))
-    axes.set_xlabel("predicted class")
-    axes.set_ylabel("true class")
-    axes.set_title(title)
-    figure.tight_layout()
+    axes.tick_params(labelsize=_TICK_SIZE)
+    axes.set_xlabel("predicted class", fontsize=_LABEL_SIZE)
+    axes.set_ylabel("true class", fontsize=_LABEL_SIZE)
+    axes.set_title(title, fontsize=_TITLE_SIZE)
     return figure
 
 
@@ -248,15 +251,15 @@ def digit_grid_figure(images, true_labels, predicted, title, columns=8):
     """
     count = len(images)
     rows = max(1, -(-count // columns))
-    figure = Figure(figsize=(1.3 * columns, 1.45 * rows + 0.6), dpi=120)
+    cell = WIDTH / columns
+    figure = Figure(figsize=(WIDTH, 1.2 * cell * rows + 0.6), dpi=DPI, layout="constrained")
     if not count:
-        figure.text(0.5, 0.5, "no misclassified digits", ha="center", va="center", fontsize=14)
+        figure.text(0.5, 0.5, "no misclassified digits", ha="center", va="center", fontsize=_TITLE_SIZE)
     for index, (pixels, truth, guess) in enumerate(zip(images, true_labels, predicted)):
         axes = figure.add_subplot(rows, columns, index + 1)
         axes.imshow([pixels[r * 8 : (r + 1) * 8] for r in range(8)], cmap="gray_r", vmin=0, vmax=16)
-        axes.set_title(f"{truth} \u2192 {guess}", fontsize=10, color="#b22222")
+        axes.set_title(f"{truth} \u2192 {guess}", fontsize=_TICK_SIZE, color="#b22222")
         axes.set_xticks([])
         axes.set_yticks([])
-    figure.suptitle(title)
-    figure.tight_layout()
+    figure.suptitle(title, fontsize=_TITLE_SIZE)
     return figure

@@ -118,7 +118,12 @@ def run(args, train_with_progress, out):
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 
-    written = [plots.save_figure(plots.loss_figure(history, "cross_entropy"), args.plots / f"{args.dataset}_loss.png")]
+    written = [
+        plots.save_figure(
+            plots.loss_figure(history, "cross_entropy", model=model, dataset=args.dataset, l2=args.l2),
+            args.plots / f"{args.dataset}_loss.png",
+        )
+    ]
     figure = plots.confusion_figure(matrix, table.classes, f"{args.dataset}: test confusion matrix")
     written.append(plots.save_figure(figure, args.plots / f"{args.dataset}_confusion.png"))
     if args.dataset == "digits":
