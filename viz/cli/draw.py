@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograd import Value, detect_anomaly, gradcheck
-from viz import render
+from viz import render, to_html
 from viz.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -27,6 +27,8 @@ from viz.dot import VIEWS
 from viz.expression import Expression, parse_assignments
 from viz.render import FORMATS, check_output
 
+HTML_SUFFIXES = (".html", ".htm")
+
 _EXPRESSION = option("expression", metavar="EXPR", help="e.g. 'log(1 + exp(-y*s))'")
 _ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable")
 _ANOMALY = option(
@@ -38,7 +40,12 @@ _ANOMALY = option(
 DRAW_OPTIONS = (
     _EXPRESSION,
     _ASSIGNMENTS,
-    option("-o", "--out", default="expression.svg", help="output file: .svg, .png, .pdf, .dot, .gv"),
+    option(
+        "-o",
+        "--out",
+        help="the drawing: .svg, .png, .pdf, .dot, .gv (default expression.svg; with --html only when given)",
+    ),
+    option("--html", metavar="FILE", help="also write the page that steps through the passes (.html)"),
     option(
         "--digits",
         type=digit_count,
@@ -81,8 +88,13 @@ def _anomaly_mode(args):
 
 
 def run_draw(args):
-    check_output_file(args.out, "-o/--out", FORMATS)
-    check_output(args.out)
+    if args.out is None and args.html is None:
+        args.out = "expression.svg"
+    if args.out is not None:
+        check_output_file(args.out, "-o/--out", FORMATS)
+        check_output(args.out)
+    if args.html is not None:
+        check_output_file(args.html, "--html", HTML_SUFFIXES)
     expression, values = _expression_and_values(args)
     with _anomaly_mode(args):
         root, leaves = expression.evaluate_with_leaves(values)
@@ -99,8 +111,12 @@ def run_draw(args):
     for name, node in leaves.items():
         table.add_row(name, number(node.data, args.digits), number(node.grad, args.digits))
     out.print(table)
-    path = render(root, args.out, digits=args.digits, view=args.view)
-    out.print(f"drawing written to {escape(str(path))}")
+    if args.out is not None:
+        path = render(root, args.out, digits=args.digits, view=args.view)
+        out.print(f"drawing written to {escape(str(path))}")
+    if args.html is not None:
+        path = to_html(root, args.html, digits=args.digits)
+        out.print(f"step-by-step page written to {escape(str(path))}")
     return EXIT_OK
 
 
@@ -143,6 +159,7 @@ def add_parsers(commands):
         ),
         epilog=(
             "example: tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 -o neuron.svg\n"
+            "         tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 --html neuron.html\n"
             "         tracegrad draw '-log(x)' x=2"
         ),
         allow_abbrev=False,

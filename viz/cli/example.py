@@ -9,11 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from nn import worked_example as example
-from viz import explain, render
+from viz import explain, render, to_html
 from viz.cli import common
 from viz.cli.common import number, option
 from viz.dot import VIEWS
 from viz.render import FORMATS, check_output
+
+HTML_SUFFIXES = (".html", ".htm")
 
 OPTIONS = (
     option("--steps", type=common.positive(int), default=10_000, help="training steps (default 10000)"),
@@ -34,7 +36,13 @@ OPTIONS = (
         "(default 9)",
     ),
     option(
-        "--out", default="worked_example.svg", help="the drawing: .svg, .png, .pdf, .dot (default ./worked_example.svg)"
+        "--out",
+        help="the drawing: .svg, .png, .pdf, .dot (default ./worked_example.svg; with --html only when given)",
+    ),
+    option(
+        "--html",
+        metavar="FILE",
+        help="also write the page that steps through the forward and backward pass in a browser (.html)",
     ),
     option(
         "--view",
@@ -138,8 +146,13 @@ def run_example(args):
         raise common.UsageError(
             f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}"
         )
-    common.check_output_file(args.out, "--out", FORMATS)
-    check_output(args.out)
+    if args.out is None and args.html is None:
+        args.out = "worked_example.svg"
+    if args.out is not None:
+        common.check_output_file(args.out, "--out", FORMATS)
+        check_output(args.out)
+    if args.html is not None:
+        common.check_output_file(args.html, "--html", HTML_SUFFIXES)
     out = common.console()
     graph = example.labelled_graph(backward=True)
     root = graph["E_total"]
@@ -156,8 +169,12 @@ def run_example(args):
         out.print()
     _print_training(out, args, graph, args.digits)
 
-    path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits, view=args.view)
-    out.print(f"drawing written to {escape(str(path))}")
+    if args.out is not None:
+        path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits, view=args.view)
+        out.print(f"drawing written to {escape(str(path))}")
+    if args.html is not None:
+        path = to_html(root, args.html, digits=args.digits, title="The worked example, step by step")
+        out.print(f"step-by-step page written to {escape(str(path))}")
     return common.EXIT_OK
 
 
@@ -172,5 +189,8 @@ def add_parser(commands):
             "The classic step-by-step backpropagation example: forward pass, every partial derivative of "
             "E_total, the updated weights, the error after one step and after --steps, and the drawing."
         ),
-        epilog="example: tracegrad example --order published --explain w1 --out graph.svg",
+        epilog=(
+            "example: tracegrad example --order published --explain w1 --out graph.svg\n"
+            "         tracegrad example --html steps.html   (then open steps.html in a browser)"
+        ),
     )
