@@ -1,5 +1,5 @@
-"""render, draw and Drawing: SVG without a system Graphviz, helpful errors for PNG/PDF
-without it, .dot source, atomic writes, and the notebook hooks.
+"""render, draw and Drawing: SVG (and PNG, tests/test_viz_raster.py) without a system Graphviz,
+a helpful error for PDF without it, .dot source, atomic writes, and the notebook hooks.
 
 "No system Graphviz" is simulated by pointing PATH at an empty directory, so
 these tests mean the same on a machine that has `dot`. The system branch is
@@ -64,8 +64,8 @@ def test_embedded_backend_can_be_forced(tmp_path, monkeypatch):
     assert "data 0.5" in svg_texts(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("suffix", [".png", ".pdf", ".PNG"])
-def test_png_and_pdf_without_system_graphviz_say_how_to_install_it(no_system_graphviz, suffix):
+@pytest.mark.parametrize("suffix", [".pdf", ".PDF"])
+def test_pdf_without_system_graphviz_says_how_to_install_it(no_system_graphviz, suffix):
     with pytest.raises(GraphvizNotFoundError) as caught:
         render(neuron(), no_system_graphviz / f"neuron{suffix}")
     message = str(caught.value)
@@ -75,9 +75,9 @@ def test_png_and_pdf_without_system_graphviz_say_how_to_install_it(no_system_gra
     assert list(no_system_graphviz.iterdir()) == []
 
 
-def test_the_embedded_backend_refuses_png_with_the_same_advice(tmp_path):
+def test_the_embedded_backend_refuses_pdf_with_the_same_advice(tmp_path):
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
-        render(neuron(), tmp_path / "neuron.png", backend="embedded")
+        render(neuron(), tmp_path / "neuron.pdf", backend="embedded")
 
 
 def test_forcing_the_system_backend_without_dot_says_how_to_install_it(no_system_graphviz):
@@ -167,7 +167,7 @@ def test_a_failed_render_leaves_an_existing_file_as_it_was(no_system_graphviz):
     with pytest.raises(ValueError, match="max_nodes"):
         render(x, target, max_nodes=5)
     with pytest.raises(GraphvizNotFoundError):
-        render(x, no_system_graphviz / "graph.png")
+        render(x, no_system_graphviz / "graph.pdf")
     assert target.read_text() == "the previous drawing"
     assert sorted(p.name for p in no_system_graphviz.iterdir()) == ["graph.svg"]
 

@@ -3,11 +3,11 @@
 Owns turning DOT source into SVG, PNG or PDF bytes (`render_source`) and the
 errors that come with it. The embedded Graphviz (`viz.embedded`: Graphviz
 compiled to WebAssembly, run on `wasmtime`) makes `.svg` work from a plain pip
-install; it renders SVG only, so `.png` and `.pdf` need the system one. Choose
-with `backend=` ("auto", "system", "embedded") or the environment variable
-TRACEGRAD_GRAPHVIZ; the argument wins. Imports `viz.embedded` only, so that
-`viz.dot` can show its drawings in notebooks through the same renderer as
-`render`.
+install; it renders SVG, which `viz.raster` (resvg) turns into `.png`, so
+only `.pdf` needs the system one. Choose with `backend=` ("auto", "system",
+"embedded") or the environment variable TRACEGRAD_GRAPHVIZ; the argument
+wins. Imports `viz.embedded` and `viz.raster` only, so that `viz.dot` can show
+its drawings in notebooks through the same renderer as `render`.
 """
 
 import os
@@ -15,13 +15,14 @@ import shutil
 import subprocess
 
 from viz.embedded import DEFAULT_TIMEOUT, EmbeddedRenderError, render_svg
+from viz.raster import svg_to_png
 
 BACKENDS = ("auto", "system", "embedded")
 BACKEND_VARIABLE = "TRACEGRAD_GRAPHVIZ"
 _INSTALL_HINT = (
     "Install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
     "macOS: brew install graphviz; Windows: winget install graphviz) so that `dot` is on PATH, "
-    "or write .svg instead, which works without it."
+    "or write .svg or .png instead, which work without it."
 )
 
 
@@ -46,11 +47,11 @@ def system_dot(output_format, choice):
     dot = shutil.which("dot") if choice != "embedded" else None
     if dot is not None:
         return dot
-    if output_format == "svg" and choice != "system":
+    if output_format in ("svg", "png") and choice != "system":
         return None
     if choice == "embedded":
         raise GraphvizNotFoundError(
-            f"render: the embedded Graphviz renders only SVG, not {output_format.upper()}. {_INSTALL_HINT}"
+            f"render: the embedded Graphviz renders SVG and PNG, not {output_format.upper()}. {_INSTALL_HINT}"
         )
     raise GraphvizNotFoundError(
         f"render: {output_format.upper()} output needs the Graphviz program `dot`, which is not on PATH. "
@@ -69,9 +70,10 @@ def render_source(source, output_format="svg", *, backend=None, timeout=DEFAULT_
     dot = system_dot(output_format, backend_choice(backend))
     if dot is None:
         try:
-            return render_svg(source, timeout=timeout)
+            svg = render_svg(source, timeout=timeout)
         except EmbeddedRenderError as error:
             raise RenderError(f"render: {error}") from error
+        return svg_to_png(svg) if output_format == "png" else svg
     command = [dot, f"-T{output_format}"]
     try:
         finished = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
