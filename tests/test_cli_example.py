@@ -89,9 +89,9 @@ def test_example_digits_sets_tables_explanations_and_drawing(capsys, tmp_path):
     assert "data 0.2984" in drawing and "0.298371109" not in drawing  # and in the drawing
 
 
-def test_png_without_system_graphviz_is_refused_before_the_work(capsys, monkeypatch):
+def test_pdf_without_system_graphviz_is_refused_before_the_work(capsys, monkeypatch):
     monkeypatch.setenv("TRACEGRAD_GRAPHVIZ", "embedded")  # as if `dot` were missing
-    code, out, err = run(capsys, "example", "--steps", "1", "--out", "graph.png")
+    code, out, err = run(capsys, "example", "--steps", "1", "--out", "graph.pdf")
     assert code == 2
     assert "Forward pass" not in out  # nothing computed before the refusal
     assert "apt-get install graphviz" in err and len(err.strip().splitlines()) == 1
