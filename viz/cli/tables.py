@@ -132,7 +132,7 @@ def run(args, train_with_progress, out):
         what = (
             f"{len(wrong)} of {len(y_test)}"
             if shown_count == len(wrong)
-            else f"the first 64: {len(wrong)} of {len(y_test)}"
+            else f"{len(wrong)} of {len(y_test)}, the first 64 shown"
         )
         wrong = wrong[:shown_count]
         figure = plots.digit_grid_figure(
