@@ -12,7 +12,17 @@ from autograd.differentiate import grad
 from autograd.finite_differences import GradcheckError, GradcheckReport, LocalCheckReport, check_local, gradcheck
 from autograd.graph import topological_order
 from autograd.mode import no_grad
-from autograd.value import DivisionByZeroError, DomainError, Value, total, weighted_sum
+from autograd.value import (
+    DivisionByZeroError,
+    DomainError,
+    Value,
+    atan2,
+    define_op,
+    maximum,
+    minimum,
+    total,
+    weighted_sum,
+)
 
 __tracegrad__ = "autograd"
 
@@ -24,10 +34,14 @@ __all__ = [
     "GradcheckReport",
     "LocalCheckReport",
     "Value",
+    "atan2",
     "check_local",
+    "define_op",
     "detect_anomaly",
     "grad",
     "gradcheck",
+    "maximum",
+    "minimum",
     "no_grad",
     "topological_order",
     "total",

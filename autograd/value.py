@@ -1,29 +1,45 @@
-"""`Value`, the scalar node, and every primitive op with its derivative rule.
+"""`Value`, the scalar node, `define_op`, and every op declared through it.
 
 Owns: the node (`data`, `grad`, `label`, `op`, `parents`, `local_grads`), the
-ops, their domain checks, and the n-ary `weighted_sum` and `total`.
-Imports only the standard library and `autograd.graph`; never `nn` or `viz`.
+`Op` declaration and the one way a node is made, every built-in op, the
+n-ary `weighted_sum` and `total`, and what a drawing or a checker may ask of a
+node's op (`op_arguments`, `op_display`, `forward_at`). Imports only the
+standard library and `autograd`'s `graph` and `mode`; never `nn` or `viz`.
 
-How an op is written. Each op is a method that checks its domain, computes its
-value on floats and hands both to `_node`, the one constructor every op goes
-through (it honours the per-context mode of `autograd.mode`: `no_grad` and the
-anomaly hook). Next to it sits the op's derivative rule, a
-function `rule(out, arg, *inputs)` written in plain arithmetic, so the same rule
-runs on floats, to record `local_grads` in the forward pass, and on Values, to
-build differentiable gradients for `grad(..., create_graph=True)`. `arg` is the
-op's constant argument (the number exponent of `**`, the number of weights of a
-weighted sum), `None` for the rest. `_RULES` maps each op name to its rule.
+One op, one declaration. `define_op(name, forward, derivative)` is all an op
+is: `forward(*floats)` computes the value, `derivative(out, *inputs)` returns
+one local derivative per input, written in plain arithmetic so that the same
+rule runs on floats (to record `local_grads` in the forward pass) and on
+Values (to build differentiable gradients for `grad(..., create_graph=True)`).
+The built-in ops below are declared exactly so, each with its one line of math;
+`Value`'s methods are made from those declarations (`_unary`, `_binary`,
+`_reflected`), so there is no second list of ops to keep in step.
+
+Numbers are part of the op. An argument that is a plain number is no parent:
+`x * 0.5` is one node with `parents == (x,)` and `local_grads == (0.5,)`, and
+the node keeps its op's arguments in `_arg` (None at each Value's position,
+the number elsewhere; `_arg` is None when every argument is a Value), so the
+forward can be re-run and a drawing can show the 0.5.
+
+One rule for numbers that are not finite. Operands that are all finite give a
+finite result or a `DomainError` (outside the op's domain, or the result
+overflows a float): `x * x` overflowing raises as `exp(1000)` does. Operands
+that are inf or NaN (data you put in) propagate as IEEE arithmetic does, never
+an error and never hidden: `relu(nan)` is nan, `exp(inf)` is inf, `sin(inf)`
+is nan. `detect_anomaly()` stops at the first non-finite value.
 
 Why `==` is identity: Values are graph nodes and must work as dict keys and set
 members (the backward pass keeps its gradients in a dict keyed by node), so
 `==` and `hash` stay those of `object`. Compare numbers with `a.data == b.data`.
 
-Why no closures: a node that stored a backward closure referring to itself would
-form a reference cycle per node, and the cyclic garbage collector would then
-spend most of the time walking the graph. Our nodes refer only to their parents.
+Why no closures per node: a node that stored a backward closure referring to
+itself would form a reference cycle per node, and the cyclic garbage collector
+would then spend most of the time walking the graph. Our nodes refer only to
+their parents and to their op's declaration, which is shared.
 """
 
 import math
+import operator
 
 from autograd.graph import backprop
 from autograd.mode import RECORDING, current_mode
@@ -31,11 +47,18 @@ from autograd.mode import no_grad as no_grad  # re-exported: its home was this m
 
 
 class DomainError(ValueError):
-    """An op was given an input outside its domain (log of 0, sqrt of -1, ...)."""
+    """An op was given an input outside its domain (log of 0, sqrt of -1, an overflow, ...)."""
 
 
 class DivisionByZeroError(DomainError, ZeroDivisionError):
     """x / 0: a DomainError that is also a ZeroDivisionError."""
+
+
+_FORWARD_ERRORS = (ValueError, OverflowError, ZeroDivisionError, ArithmeticError)
+# -1.7976931348623157e308 <= x <= 1.7976931348623157e308 holds exactly for finite x, not for
+# inf or nan; the hot paths spell the bounds out so that they are constants, not globals.
+_BIGGEST = 1.7976931348623157e308
+_new_object = object.__new__
 
 
 def _to_float(data):
@@ -50,40 +73,147 @@ def _to_float(data):
         raise ValueError(f"Value data {type(data).__name__} is too large for a float (|data| > 1.8e308)") from None
 
 
+def _number(x):
+    """A plain number operand as a float, or None if `x` is not one (a Value is not a plain number)."""
+    if x.__class__ is float:
+        return x
+    if x.__class__ is int:
+        try:
+            return float(x)
+        except OverflowError:
+            return _to_float(x)  # raises the ValueError that says so
+    if isinstance(x, (bool, str, bytes, Value)) or not hasattr(x, "__float__"):
+        return None
+    return _to_float(x)
+
+
 def _describe(operand):
-    """`2.0` or `2.0 (label 'x')`, for error messages."""
+    """`2.0` or `2.0 (label 'x')` for a Value, `2.0` for a number: for error messages."""
+    if operand.__class__ is not Value:
+        return repr(operand)
     if operand.label:
         return f"{operand.data!r} (label {operand.label!r})"
     return repr(operand.data)
 
 
-def _domain_error(op, operand, requirement, error=DomainError):
-    return error(f"{op}: {requirement}, got {_describe(operand)}")
+def _finite(x):
+    return -_BIGGEST <= x <= _BIGGEST
 
 
-_new_object = object.__new__
+class Op:
+    """One op: its `name`, `forward(*floats)`, `derivative(out, *inputs)`, and how it reads.
+
+    Calling it on Values and numbers makes ONE node with `op == name`. `domain`
+    is the requirement an error message states ("needs x > 0"); `infix` marks
+    an operator drawn between its operands (`*0.5`); `kink(*floats)`, when the
+    op has kinks, gives the distance from its arguments to the nearest point
+    where it is not differentiable; `doc` states f and f' in one line.
+    """
+
+    __slots__ = ("name", "forward", "derivative", "constant", "domain", "infix", "kink", "doc")
+
+    def __init__(self, name, forward, derivative, *, domain=None, infix=False, kink=None, doc=""):
+        self.name = name
+        self.forward = forward
+        if isinstance(derivative, tuple):  # the same local derivatives everywhere: no call per node
+            self.constant = tuple(float(g) for g in derivative)
+            self.derivative = lambda out, *inputs: self.constant
+        else:
+            self.constant = None
+            self.derivative = derivative
+        self.domain = domain
+        self.infix = infix
+        self.kink = kink
+        self.doc = doc
+
+    def __repr__(self):
+        return f"<op {self.name!r}>"
+
+    def __call__(self, *args):
+        """The op applied to Values and numbers: one node, whose parents are the Value arguments."""
+        parents = []
+        floats = []
+        constants = False
+        for position, arg in enumerate(args):
+            if isinstance(arg, Value):
+                parents.append(arg)
+                floats.append(arg.data)
+                continue
+            number = _number(arg)
+            if number is None:
+                raise TypeError(
+                    f"{self.name}: argument {position} must be a Value or a number, not {type(arg).__name__}: {arg!r}"
+                )
+            floats.append(number)
+            constants = True
+        arg = tuple(None if isinstance(a, Value) else f for a, f in zip(args, floats)) if constants else None
+        parents = tuple(parents)
+        try:
+            out = self.forward(*floats)
+        except _FORWARD_ERRORS as error:
+            return _refused(self, parents, floats, arg, error)
+        if out.__class__ is not float:
+            out = _to_float(out)
+        if not _finite(out):
+            return _non_finite(self, parents, floats, arg, out)
+        if not parents:  # numbers only: a constant, like an op under no_grad
+            return Value(out)
+        local = _checked_derivative(self, out, floats, arg)
+        return _node(out, self, parents, local, arg)
 
 
-def _node(data, op, parents, local_grads, arg=None):
-    """The one constructor of op results; under `no_grad` the result is a constant."""
+def define_op(name, forward, derivative, *, domain=None, infix=False, kink=None, doc=""):
+    """A new op: a callable that takes Values or numbers and makes ONE node with `op == name`.
+
+    `forward(*floats)` returns the value as a float. `derivative(out, *inputs)`
+    (or, for an op whose local derivatives are the same everywhere, a tuple of
+    those numbers) returns one local derivative per input (all of them, numbers included; the
+    entries for number arguments are dropped), written in arithmetic that works
+    on floats and on Values alike (use the Value methods' float twins from
+    `math` only on floats), so that `grad(..., create_graph=True)`
+    differentiates through it. An error `forward` raises outside its domain
+    (ValueError, OverflowError, ZeroDivisionError, as `math` does) becomes a
+    `DomainError` naming the op, the values and their labels; so does a result
+    that is not finite at finite inputs. `domain` is the requirement to state in
+    that message ("needs x > 0"), `kink` an optional distance-to-kink function
+    for checkers, `doc` the one line of math shown as the op's help.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"define_op: name must be a non-empty str, not {name!r}")
+    if not callable(forward) or not (callable(derivative) or isinstance(derivative, tuple)):
+        raise TypeError("define_op: forward must be a callable, derivative a callable or a tuple of numbers")
+    return Op(name, forward, derivative, domain=domain, infix=infix, kink=kink, doc=doc)
+
+
+def _node(data, op, parents, local_grads, arg):
+    """The one constructor of op results; under `no_grad` the result is a constant.
+
+    The method makers below repeat its first lines inline (a call per node saved
+    on the hottest paths) and hand every other mode to `_in_mode`.
+    """
     node = _new_object(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
     if current_mode() is RECORDING:  # the fast path: one read of the context variable
-        node.op = op
+        node._op = op
         node.parents = parents
         node.local_grads = local_grads
         node._arg = arg
         return node
+    return _in_mode(node, op, parents, local_grads, arg)
+
+
+def _in_mode(node, op, parents, local_grads, arg):
+    """Finish `node` in a mode other than the default: record or not, then the anomaly hook."""
     mode = current_mode()
     if mode.grad_enabled:
-        node.op = op
+        node._op = op
         node.parents = parents
         node.local_grads = local_grads
         node._arg = arg
     else:
-        node.op = ""
+        node._op = None
         node.parents = ()
         node.local_grads = ()
         node._arg = None
@@ -92,34 +222,187 @@ def _node(data, op, parents, local_grads, arg=None):
     return node
 
 
-def _operand(other):
-    """A Value for the other side of a binary op, or None if it is not a number."""
-    if other.__class__ is Value:
-        return other
-    if other.__class__ is float or other.__class__ is int:
-        return Value(other)
-    if isinstance(other, Value):
-        return other
-    if isinstance(other, (bool, str, bytes)) or not hasattr(other, "__float__"):
-        return None
-    return Value(other)
+def _operands_text(parents, floats, arg):
+    if arg is None:
+        return ", ".join(_describe(p) for p in parents)
+    values = iter(parents)
+    return ", ".join(_describe(next(values)) if a is None else repr(a) for a in arg)
 
 
-def _exponent(power):
-    """A number exponent of `**` as a float, or None if it is not a number."""
-    if power.__class__ is int or power.__class__ is float:
-        return float(power)
-    if isinstance(power, (bool, str, bytes)) or not hasattr(power, "__float__"):
-        return None
-    return float(power)
+def _domain_error(op, parents, floats, arg, requirement, error_class=DomainError):
+    return error_class(f"{op.name}: {requirement}, got {_operands_text(parents, floats, arg)}")
 
 
+def _all_finite(floats):
+    return all(_finite(f) for f in floats)
+
+
+def _refused(op, parents, floats, arg, error):
+    """The forward raised: a DomainError at finite operands, a NaN result at non-finite ones."""
+    if not _all_finite(floats):
+        return _node(math.nan, op, parents, (math.nan,) * len(parents), arg)
+    if isinstance(error, OverflowError):
+        requirement = "the result overflows a float"
+    elif op.domain:
+        requirement = op.domain
+    else:
+        requirement = str(error) or type(error).__name__
+    error_class = DivisionByZeroError if isinstance(error, ZeroDivisionError) else DomainError
+    raise _domain_error(op, parents, floats, arg, requirement, error_class) from None
+
+
+def _non_finite(op, parents, floats, arg, out):
+    """The forward gave inf or NaN: propagated from non-finite operands, refused from finite ones."""
+    if _all_finite(floats) and current_mode().anomaly is None:
+        what = "overflows a float" if out == out else "is not a number"
+        raise _domain_error(op, parents, floats, arg, f"the result {what} ({out!r})")
+    try:
+        local = _checked_derivative(op, out, floats, arg)
+    except DomainError:
+        local = (math.nan,) * len(parents)
+    return _node(out, op, parents, local, arg)
+
+
+def _checked_derivative(op, out, floats, arg):
+    """`op.derivative` on floats for a node made by a caller's op: counted, as floats, the constants' dropped."""
+    try:
+        local = tuple(op.derivative(out, *floats))
+    except _FORWARD_ERRORS as error:
+        if not _all_finite(floats):
+            return (math.nan,) * (len(floats) if arg is None else arg.count(None))
+        raise _domain_error(op, (), floats, tuple(floats), f"the derivative is undefined here ({error})") from None
+    if len(local) != len(floats):
+        raise TypeError(f"{op.name}: derivative returned {len(local)} local derivatives for {len(floats)} inputs")
+    if arg is not None:
+        local = tuple(g for g, a in zip(local, arg) if a is None)
+    return tuple(g if g.__class__ is float else _to_float(g) for g in local)
+
+
+# Method makers: a Value method from an op's declaration, with the common cases
+# unrolled (one or two operands, a number on either side) and `_node` inlined,
+# because these run once per node. They do what `Op.__call__` does, no more.
+def _unary(op):
+    forward = op.forward
+    derivative = op.derivative
+    constant = op.constant
+
+    def method(self):
+        data = self.data
+        try:
+            out = forward(data)
+        except _FORWARD_ERRORS as error:
+            return _refused(op, (self,), (data,), None, error)
+        if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
+            return _non_finite(op, (self,), (data,), None, out)
+        local = derivative(out, data) if constant is None else constant
+        node = _new_object(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        if current_mode() is RECORDING:
+            node._op = op
+            node.parents = (self,)
+            node.local_grads = local
+            node._arg = None
+            return node
+        return _in_mode(node, op, (self,), local, None)
+
+    return _named(method, op)
+
+
+def _binary(op):
+    """`self OP other` with `other` a Value or a number (then part of the op)."""
+    forward = op.forward
+    derivative = op.derivative
+    constant = op.constant
+    left = None if constant is None else constant[:1]
+
+    def method(self, other):
+        x = self.data
+        if other.__class__ is Value:
+            y = other.data
+            parents = (self, other)
+            arg = None
+        else:
+            y = _number(other)
+            if y is None:
+                return op(self, other) if isinstance(other, Value) else NotImplemented
+            parents = (self,)
+            arg = (None, y)
+        try:
+            out = forward(x, y)
+        except _FORWARD_ERRORS as error:
+            return _refused(op, parents, (x, y), arg, error)
+        if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
+            return _non_finite(op, parents, (x, y), arg, out)
+        if arg is None:
+            local = derivative(out, x, y) if constant is None else constant
+        else:
+            local = (derivative(out, x, y)[0],) if constant is None else left
+        node = _new_object(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        if current_mode() is RECORDING:
+            node._op = op
+            node.parents = parents
+            node.local_grads = local
+            node._arg = arg
+            return node
+        return _in_mode(node, op, parents, local, arg)
+
+    return _named(method, op)
+
+
+def _reflected(op):
+    """`other OP self` for a number `other` on the left (Python calls `self.__rOP__(other)`)."""
+    forward = op.forward
+    derivative = op.derivative
+    constant = op.constant
+    right = None if constant is None else constant[1:]
+
+    def method(self, other):
+        x = _number(other)
+        if x is None:
+            return NotImplemented
+        y = self.data
+        arg = (x, None)
+        try:
+            out = forward(x, y)
+        except _FORWARD_ERRORS as error:
+            return _refused(op, (self,), (x, y), arg, error)
+        if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
+            return _non_finite(op, (self,), (x, y), arg, out)
+        local = (derivative(out, x, y)[1],) if constant is None else right
+        return _node(out, op, (self,), local, arg)
+
+    return _named(method, op)
+
+
+def _named(method, op):
+    method.__doc__ = op.doc
+    method.op = op  # how the tests find every public op: by inspecting Value
+    return method
+
+
+def _apply_values(op, parents):
+    """`op` on a tuple of Values (the n-ary ops): one node."""
+    floats = [p.data for p in parents]
+    try:
+        out = op.forward(*floats)
+    except _FORWARD_ERRORS as error:
+        return _refused(op, parents, floats, None, error)
+    if -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # finite
+        return _node(out, op, parents, op.derivative(out, *floats), None)
+    return _non_finite(op, parents, floats, None, out)
+
+
+# What a rule may call: each works on floats and on Values alike.
 def _value_of(x):
     """The float behind a float or a Value: for rules whose result is piecewise constant."""
     return x.data if x.__class__ is Value else x
 
 
-# Functions a rule may call, working on floats and on Values alike.
 def _cos(x):
     return x.cos() if x.__class__ is Value else math.cos(x)
 
@@ -128,46 +411,24 @@ def _sin(x):
     return x.sin() if x.__class__ is Value else math.sin(x)
 
 
+def _cosh(x):
+    return x.cosh() if x.__class__ is Value else math.cosh(x)
+
+
+def _sinh(x):
+    return x.sinh() if x.__class__ is Value else math.sinh(x)
+
+
 def _log(x):
     return x.log() if x.__class__ is Value else math.log(x)
 
 
-# Derivative rules, rule(out, arg, *inputs) -> one local derivative per input.
-# A constant rule returns one shared tuple; its op passes that tuple straight to
-# `_node` (the rule and the op cannot disagree, and a call per node is saved).
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_MINUS_ONE = (-1.0,)
+def _sqrt(x):
+    return x.sqrt() if x.__class__ is Value else math.sqrt(x)
 
 
-def _add_rule(out, arg, a, b):
-    return _ONE_ONE
-
-
-def _sub_rule(out, arg, a, b):
-    return _ONE_MINUS_ONE
-
-
-def _mul_rule(out, arg, a, b):
-    return (b, a)
-
-
-def _div_rule(out, arg, a, b):
-    return (1.0 / b, -out / b)
-
-
-def _neg_rule(out, arg, x):
-    return _MINUS_ONE
-
-
-def _pow_rule(out, arg, base, exponent=None):
-    if exponent is None:  # number exponent `arg`, part of the op
-        if arg == 0.0:
-            return (0.0,)
-        if _value_of(base) == 0.0 and arg < 1.0:
-            return (math.inf,)  # like sqrt'(0): the slope is vertical at 0
-        return (arg * _power(base, arg - 1.0),)
-    return (exponent * _power(base, exponent - 1.0), out * _log(base))
+def _sigmoid(x):
+    return x.sigmoid() if x.__class__ is Value else _sigmoid_forward(x)
 
 
 def _power(x, p):
@@ -184,81 +445,306 @@ def _power(x, p):
         return -math.inf if x < 0.0 and p % 2.0 == 1.0 else math.inf
 
 
-def _abs_rule(out, arg, x):
+def _floor_float(x):
+    return float(math.floor(x)) if _finite(x) else x
+
+
+def _ceil_float(x):
+    return float(math.ceil(x)) if _finite(x) else x
+
+
+def _to_integer(x):
+    """Distance from x to the nearest integer: where floor, ceil and % have their kinks."""
+    return abs(x - round(x)) if _finite(x) else math.inf
+
+
+# The built-in ops. Each: the op's name, its forward on floats, its derivative
+# rule on floats and Values (a tuple where it is the same everywhere: one
+# shared tuple then, none made per node), the domain its error message
+# states, its one line of math.
+
+_ADD = define_op("+", operator.add, (1.0, 1.0), infix=True, doc="a + b; d/da = 1, d/db = 1.")
+_SUB = define_op("-", operator.sub, (1.0, -1.0), infix=True, doc="a - b; d/da = 1, d/db = -1.")
+_MUL = define_op("*", operator.mul, lambda out, a, b: (b, a), infix=True, doc="a * b; d/da = b, d/db = a.")
+_DIV = define_op(
+    "/",
+    operator.truediv,
+    lambda out, a, b: (1.0 / b, -out / b),
+    domain="division by zero: the divisor must not be 0",
+    infix=True,
+    doc="a / b; d/da = 1/b, d/db = -(a/b)/b. Needs b != 0.",
+)
+
+
+def _mod_derivative(out, a, b):
+    """d/da (a - b floor(a/b)) = 1; d/db = -floor(a/b), a constant where it is differentiable."""
+    quotient = _value_of(a) / _value_of(b)
+    return (1.0, -_floor_float(quotient) if _finite(quotient) else math.nan)
+
+
+_MOD = define_op(
+    "%",
+    operator.mod,
+    _mod_derivative,
+    domain="division by zero: the divisor must not be 0",
+    infix=True,
+    kink=lambda a, b: abs(b) * _to_integer(a / b) if b else math.inf,
+    doc="a % b = a - b floor(a/b) (Python's, the sign of b); d/da = 1, d/db = -floor(a/b).",
+)
+
+
+def _pow_forward(base, exponent):
+    if base < 0.0 and not exponent.is_integer():
+        raise ValueError(f"a negative base needs an integer exponent, not {exponent!r}")
+    if base == 0.0 and exponent < 0.0:
+        raise ZeroDivisionError(f"0 to the negative power {exponent!r} is a division by zero")
+    return base**exponent
+
+
+def _pow_derivative(out, base, exponent):
+    """d/dx x^p = p x^(p-1) (vertical at x = 0 for p < 1); d/dp x^p = x^p log x, for x > 0."""
+    x = _value_of(base)
+    p = _value_of(exponent)
+    if p == 0.0:
+        d_base = 0.0
+    elif x == 0.0 and p < 1.0:
+        d_base = math.inf  # like sqrt'(0): the slope is vertical at 0
+    else:
+        d_base = exponent * _power(base, exponent - 1.0)
+    # d/dp needs x > 0; a Value exponent is refused for other bases (see `__pow__`),
+    # so a number exponent is the only way here and this entry is then dropped.
+    d_exponent = out * _log(base) if x > 0.0 else 0.0 if x == 0.0 else math.nan
+    return (d_base, d_exponent)
+
+
+_POW = define_op(
+    "**",
+    _pow_forward,
+    _pow_derivative,
+    infix=True,
+    doc="x ** p; d/dx = p x^(p-1); with a Value exponent also d/dp = x^p log x (needs x > 0).",
+)
+_NEG = define_op("neg", operator.neg, (-1.0,), doc="-x; d/dx = -1.")
+
+
+def _abs_derivative(out, x):
     data = _value_of(x)
-    return (1.0 if data > 0.0 else -1.0 if data < 0.0 else 0.0,)
+    return (1.0 if data > 0.0 else -1.0 if data < 0.0 else 0.0 if data == 0.0 else math.nan,)
 
 
-def _exp_rule(out, arg, x):
-    return (out,)
+_ABS = define_op("abs", abs, _abs_derivative, kink=abs, doc="|x|; d/dx = sign(x), with abs'(0) = 0.")
+_EXP = define_op("exp", math.exp, lambda out, x: (out,), doc="e^x; d/dx = e^x. Overflows (raises) above about 709.78.")
+_LOG = define_op("log", math.log, lambda out, x: (1.0 / x,), domain="needs x > 0", doc="ln x; d/dx = 1/x. Needs x > 0.")
+_TANH = define_op("tanh", math.tanh, lambda out, x: (1.0 - out * out,), doc="tanh x; d/dx = 1 - tanh(x)^2.")
 
 
-def _log_rule(out, arg, x):
-    return (1.0 / x,)
+def _sigmoid_forward(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
 
 
-def _tanh_rule(out, arg, x):
-    return (1.0 - out * out,)
+_SIGMOID = define_op(
+    "sigmoid",
+    _sigmoid_forward,
+    lambda out, x: (out * (1.0 - out),),
+    doc="1 / (1 + e^-x); d/dx = s (1 - s). Never overflows for finite x.",
+)
 
 
-def _sigmoid_rule(out, arg, x):
-    return (out * (1.0 - out),)
+def _relu_derivative(out, x):
+    data = _value_of(x)
+    return (1.0 if data > 0.0 else 0.0 if data <= 0.0 else math.nan,)
 
 
-def _relu_rule(out, arg, x):
-    return (1.0 if _value_of(x) > 0.0 else 0.0,)
+_RELU = define_op(
+    "relu",
+    lambda x: 0.0 if x <= 0.0 else x,  # written so that relu(nan) is nan
+    _relu_derivative,
+    kink=abs,
+    doc="max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0).",
+)
 
 
-def _sin_rule(out, arg, x):
-    return (_cos(x),)
+def _leaky_relu_forward(x, slope):
+    return slope * x if x <= 0.0 else x
 
 
-def _cos_rule(out, arg, x):
-    return (-_sin(x),)
+def _leaky_relu_derivative(out, x, slope):
+    data = _value_of(x)
+    if data > 0.0:
+        return (1.0, 0.0)
+    if data <= 0.0:
+        return (slope, x)
+    return (math.nan, math.nan)
 
 
-def _sqrt_rule(out, arg, x):
-    return (0.5 / out if _value_of(out) != 0.0 else math.inf,)
+_LEAKY_RELU = define_op(
+    "leaky_relu",
+    _leaky_relu_forward,
+    _leaky_relu_derivative,
+    kink=lambda x, slope: abs(x),
+    doc="x for x > 0, else slope * x; d/dx = 1 for x > 0, else slope (at 0: slope); d/dslope = min(x, 0).",
+)
+_SIN = define_op("sin", math.sin, lambda out, x: (_cos(x),), doc="sin x; d/dx = cos x.")
+_COS = define_op("cos", math.cos, lambda out, x: (-_sin(x),), doc="cos x; d/dx = -sin x.")
+_TAN = define_op("tan", math.tan, lambda out, x: (1.0 + out * out,), doc="tan x; d/dx = 1 + tan(x)^2.")
+_SINH = define_op("sinh", math.sinh, lambda out, x: (_cosh(x),), doc="sinh x; d/dx = cosh x.")
+_COSH = define_op("cosh", math.cosh, lambda out, x: (_sinh(x),), doc="cosh x; d/dx = sinh x.")
 
 
-def _sum_rule(out, arg, *terms):
-    return (1.0,) * len(terms)
+def _arc_slope(x):
+    """1 / sqrt(1 - x^2): the slope of asin (and minus that of acos), infinite at x = +-1."""
+    rest = 1.0 - x * x
+    return 1.0 / _sqrt(rest) if _value_of(rest) > 0.0 else math.inf
 
 
-def _weighted_sum_rule(out, arg, *parents):
-    weights = parents[:arg]
-    inputs = parents[arg : 2 * arg]
-    return inputs + weights + (1.0,) * (len(parents) - 2 * arg)
+_ASIN = define_op(
+    "asin",
+    math.asin,
+    lambda out, x: (_arc_slope(x),),
+    domain="needs -1 <= x <= 1",
+    doc="asin x; d/dx = 1 / sqrt(1 - x^2) (+inf at x = +-1). Needs -1 <= x <= 1.",
+)
+_ACOS = define_op(
+    "acos",
+    math.acos,
+    lambda out, x: (-_arc_slope(x),),
+    domain="needs -1 <= x <= 1",
+    doc="acos x; d/dx = -1 / sqrt(1 - x^2) (-inf at x = +-1). Needs -1 <= x <= 1.",
+)
+_ATAN = define_op("atan", math.atan, lambda out, x: (1.0 / (1.0 + x * x),), doc="atan x; d/dx = 1 / (1 + x^2).")
 
 
-_RULES = {
-    "+": _add_rule,
-    "-": _sub_rule,
-    "*": _mul_rule,
-    "/": _div_rule,
-    "neg": _neg_rule,
-    "**": _pow_rule,
-    "abs": _abs_rule,
-    "exp": _exp_rule,
-    "log": _log_rule,
-    "tanh": _tanh_rule,
-    "sigmoid": _sigmoid_rule,
-    "relu": _relu_rule,
-    "sin": _sin_rule,
-    "cos": _cos_rule,
-    "sqrt": _sqrt_rule,
-    "sum": _sum_rule,
-    "weighted_sum": _weighted_sum_rule,
-}
+def _atan2_derivative(out, y, x):
+    r = x * x + y * y
+    if _value_of(r) == 0.0:
+        raise ZeroDivisionError("the slope of atan2 is undefined at y = x = 0")
+    return (x / r, -y / r)
 
-# The public ops, by the name a user writes; the primitive table in the tests
-# must cover every one of them.
-OPS = (
-    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
-    "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__abs__",
-    "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt",
-    "weighted_sum", "total",
-)  # fmt: skip
+
+_ATAN2 = define_op(
+    "atan2",
+    math.atan2,
+    _atan2_derivative,
+    doc="atan2(y, x), the angle of (x, y); d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2).",
+)
+_LOG1P = define_op(
+    "log1p",
+    math.log1p,
+    lambda out, x: (1.0 / (1.0 + x),),
+    domain="needs x > -1",
+    doc="ln(1 + x), exact for small x; d/dx = 1 / (1 + x). Needs x > -1.",
+)
+_EXPM1 = define_op(
+    "expm1",
+    math.expm1,
+    lambda out, x: (out + 1.0,),
+    doc="e^x - 1, exact for small x; d/dx = e^x. Overflows above 709.78.",
+)
+
+
+def _softplus_forward(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x))) if x == x else x
+
+
+_SOFTPLUS = define_op(
+    "softplus",
+    _softplus_forward,
+    lambda out, x: (_sigmoid(x),),
+    doc="ln(1 + e^x), computed stably; d/dx = sigmoid(x).",
+)
+_FLOOR = define_op("floor", _floor_float, (0.0,), kink=_to_integer, doc="floor x; d/dx = 0 (as PyTorch, steps too).")
+_CEIL = define_op("ceil", _ceil_float, (0.0,), kink=_to_integer, doc="ceil x; d/dx = 0 (as PyTorch, steps too).")
+_SQRT = define_op(
+    "sqrt",
+    math.sqrt,
+    lambda out, x: (0.5 / out if _value_of(out) != 0.0 else math.inf,),
+    domain="needs x >= 0",
+    doc="sqrt x; d/dx = 1 / (2 sqrt x), +inf at 0. Needs x >= 0.",
+)
+
+
+def _maximum_forward(a, b):
+    return a if a > b else b if b > a else a if a == b else math.nan
+
+
+def _maximum_derivative(out, a, b):
+    x, y = _value_of(a), _value_of(b)
+    return (1.0, 0.0) if x > y else (0.0, 1.0) if y > x else (0.5, 0.5) if x == y else (math.nan, math.nan)
+
+
+def _minimum_forward(a, b):
+    return a if a < b else b if b < a else a if a == b else math.nan
+
+
+def _minimum_derivative(out, a, b):
+    x, y = _value_of(a), _value_of(b)
+    return (1.0, 0.0) if x < y else (0.0, 1.0) if y < x else (0.5, 0.5) if x == y else (math.nan, math.nan)
+
+
+_MAXIMUM = define_op(
+    "maximum",
+    _maximum_forward,
+    _maximum_derivative,
+    kink=lambda a, b: abs(a - b),
+    doc="max(a, b); d/da = 1 where a > b, 0 where a < b, 1/2 at a tie (as torch.maximum); NaN propagates.",
+)
+_MINIMUM = define_op(
+    "minimum",
+    _minimum_forward,
+    _minimum_derivative,
+    kink=lambda a, b: abs(a - b),
+    doc="min(a, b); d/da = 1 where a < b, 0 where a > b, 1/2 at a tie (as torch.minimum); NaN propagates.",
+)
+
+
+def _sum_forward(*terms):
+    return math.fsum(terms)
+
+
+_SUM = define_op("sum", _sum_forward, lambda out, *terms: (1.0,) * len(terms), doc="sum_i v_i; d/dv_i = 1.")
+
+
+def _weighted_sum_forward(*parents):
+    count = len(parents) // 2  # weights, inputs, then the bias when the count is odd
+    out = 0.0
+    for weight, x in zip(parents[:count], parents[count : 2 * count]):
+        out += weight * x
+    if len(parents) % 2:
+        out += parents[-1]
+    return out
+
+
+def _weighted_sum_derivative(out, *parents):
+    count = len(parents) // 2
+    return parents[count : 2 * count] + parents[:count] + (1.0,) * (len(parents) - 2 * count)
+
+
+_WEIGHTED_SUM = define_op(
+    "weighted_sum",
+    _weighted_sum_forward,
+    _weighted_sum_derivative,
+    doc="sum_i w_i x_i + b; d/dw_i = x_i, d/dx_i = w_i, d/db = 1.",
+)
+
+_INFIX_OPS = (_ADD, _SUB, _MUL, _DIV, _MOD, _POW)
+
+
+def _value_exponent_refused(base, exponent, arg):
+    parents = tuple(v for v in (base, exponent) if v.__class__ is Value)
+    return _domain_error(
+        _POW,
+        parents,
+        None,
+        arg,
+        "with a Value exponent the base must be > 0 (d/d exponent = out * log(base)); "
+        "use a number exponent for other bases",
+    )
+
+
+_pow_method = _binary(_POW)
 
 
 class Value:
@@ -266,11 +752,11 @@ class Value:
 
     `data` is the value, `grad` the gradient accumulated by `backward()`,
     `label` free text for drawings, `op` the name of the op that made it (`""`
-    for a leaf), `parents` its inputs in argument order (repeats kept) and
+    for a leaf), `parents` its Value inputs in argument order (repeats kept) and
     `local_grads` d(self)/d(parents[i]), recorded when the node was made.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "_arg")
+    __slots__ = ("data", "grad", "label", "_op", "parents", "local_grads", "_arg")
 
     def __init__(self, data, label=""):
         if data.__class__ is not float:
@@ -280,10 +766,16 @@ class Value:
         self.data = data
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self._op = None
         self.parents = ()
         self.local_grads = ()
         self._arg = None
+
+    @property
+    def op(self):
+        """The name of the op that made this node; `""` for a leaf or a constant."""
+        op = self._op
+        return "" if op is None else op.name
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -294,192 +786,84 @@ class Value:
 
     # Ordering compares data; == and hash stay identity (see the module docstring).
     def __lt__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else self.data < other.data
+        other = _compared(other)
+        return NotImplemented if other is None else self.data < other
 
     def __le__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else self.data <= other.data
+        other = _compared(other)
+        return NotImplemented if other is None else self.data <= other
 
     def __gt__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else self.data > other.data
+        other = _compared(other)
+        return NotImplemented if other is None else self.data > other
 
     def __ge__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else self.data >= other.data
+        other = _compared(other)
+        return NotImplemented if other is None else self.data >= other
 
     __hash__ = object.__hash__
 
-    # Binary ops: a plain number on either side becomes a constant leaf parent.
-    def __add__(self, other):
-        """a + b; d/da = 1, d/db = 1."""
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        out = self.data + other.data
-        return _node(out, "+", (self, other), _ONE_ONE)  # _add_rule
+    # The ops, each made from its declaration above.
+    __add__ = _binary(_ADD)
+    __radd__ = _reflected(_ADD)
+    __sub__ = _binary(_SUB)
+    __rsub__ = _reflected(_SUB)
+    __mul__ = _binary(_MUL)
+    __rmul__ = _reflected(_MUL)
+    __truediv__ = _binary(_DIV)
+    __rtruediv__ = _reflected(_DIV)
+    __mod__ = _binary(_MOD)
+    __rmod__ = _reflected(_MOD)
+    __neg__ = _unary(_NEG)
+    __abs__ = _unary(_ABS)
+    exp = _unary(_EXP)
+    log = _unary(_LOG)
+    tanh = _unary(_TANH)
+    sigmoid = _unary(_SIGMOID)
+    relu = _unary(_RELU)
+    sin = _unary(_SIN)
+    cos = _unary(_COS)
+    tan = _unary(_TAN)
+    sinh = _unary(_SINH)
+    cosh = _unary(_COSH)
+    asin = _unary(_ASIN)
+    acos = _unary(_ACOS)
+    atan = _unary(_ATAN)
+    log1p = _unary(_LOG1P)
+    expm1 = _unary(_EXPM1)
+    softplus = _unary(_SOFTPLUS)
+    floor = _unary(_FLOOR)
+    ceil = _unary(_CEIL)
+    sqrt = _unary(_SQRT)
 
-    def __radd__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else other.__add__(self)
+    def leaky_relu(self, slope=0.01):
+        return _LEAKY_RELU(self, slope)
 
-    def __sub__(self, other):
-        """a - b; d/da = 1, d/db = -1."""
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        out = self.data - other.data
-        return _node(out, "-", (self, other), _ONE_MINUS_ONE)  # _sub_rule
-
-    def __rsub__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else other.__sub__(self)
-
-    def __mul__(self, other):
-        """a * b; d/da = b, d/db = a."""
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        a = self.data
-        b = other.data
-        out = a * b
-        return _node(out, "*", (self, other), _mul_rule(out, None, a, b))
-
-    def __rmul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else other.__mul__(self)
-
-    def __truediv__(self, other):
-        """a / b; d/da = 1/b, d/db = -(a/b)/b. Needs b != 0."""
-        if other.__class__ is not Value:
-            other = _operand(other)
-            if other is None:
-                return NotImplemented
-        b = other.data
-        if b == 0.0:
-            raise _domain_error("/", other, "division by zero: the divisor must not be 0", DivisionByZeroError)
-        out = self.data / b
-        return _node(out, "/", (self, other), _div_rule(out, None, self.data, b))
-
-    def __rtruediv__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else other.__truediv__(self)
+    leaky_relu.__doc__ = _LEAKY_RELU.doc
+    leaky_relu.op = _LEAKY_RELU
 
     def __pow__(self, power):
-        """x ** p; d/dx = p x^(p-1); with a Value exponent also d/dp = x^p log x (needs x > 0)."""
-        if power.__class__ is Value or isinstance(power, Value):
-            return self._pow_value(power)
-        p = _exponent(power)
-        if p is None:
+        if isinstance(power, Value) and not self.data > 0.0 and self.data == self.data:
+            raise _value_exponent_refused(self, power, None)
+        return _pow_method(self, power)
+
+    __pow__.__doc__ = _POW.doc
+    __pow__.op = _POW
+
+    def __rpow__(self, base):
+        number = _number(base)
+        if number is None:
             return NotImplemented
-        x = self.data
-        if x < 0.0 and not p.is_integer():
-            raise _domain_error("**", self, f"a negative base needs an integer exponent, not {p!r}")
-        if x == 0.0 and p < 0.0:
-            raise _domain_error("**", self, f"0 to the negative power {p!r} is a division by zero", DivisionByZeroError)
-        try:
-            out = x**p
-        except OverflowError:
-            raise _domain_error("**", self, f"the result of raising to {p!r} overflows a float") from None
-        return _node(out, "**", (self,), _pow_rule(out, p, x), p)
+        if not number > 0.0 and number == number:
+            raise _value_exponent_refused(number, self, (number, None))
+        return _POW(number, self)
 
-    def _pow_value(self, exponent):
-        base = self.data
-        if base <= 0.0:
-            raise _domain_error(
-                "**",
-                self,
-                "with a Value exponent the base must be > 0 (d/d exponent = out * log(base)); "
-                "use a number exponent for other bases",
-            )
-        try:
-            out = base**exponent.data
-        except OverflowError:
-            raise _domain_error("**", self, f"the result of raising to {exponent.data!r} overflows a float") from None
-        return _node(out, "**", (self, exponent), _pow_rule(out, None, base, exponent.data))
+    __rpow__.__doc__ = _POW.doc
+    __rpow__.op = _POW
 
-    def __rpow__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else other._pow_value(self)
-
-    def __neg__(self):
-        """-x; d/dx = -1."""
-        out = -self.data
-        return _node(out, "neg", (self,), _MINUS_ONE)  # _neg_rule
-
-    def __abs__(self):
-        """|x|; d/dx = sign(x), with abs'(0) = 0."""
-        x = self.data
-        out = abs(x)
-        return _node(out, "abs", (self,), _abs_rule(out, None, x))
-
-    def exp(self):
-        """e^x; d/dx = e^x. Overflows (raises) above about 709.78."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise _domain_error("exp", self, "the result overflows a float (x must be <= 709.78)") from None
-        return _node(out, "exp", (self,), _exp_rule(out, None, self.data))
-
-    def log(self):
-        """ln x; d/dx = 1/x. Needs x > 0."""
-        x = self.data
-        if x <= 0.0:
-            raise _domain_error("log", self, "needs x > 0")
-        out = math.log(x)
-        return _node(out, "log", (self,), _log_rule(out, None, x))
-
-    def tanh(self):
-        """tanh x; d/dx = 1 - tanh(x)^2."""
-        x = self.data
-        out = math.tanh(x)
-        return _node(out, "tanh", (self,), _tanh_rule(out, None, x))
-
-    def sigmoid(self):
-        """1 / (1 + e^-x); d/dx = s (1 - s). Never overflows for finite x."""
-        x = self.data
-        if x >= 0.0:
-            out = 1.0 / (1.0 + math.exp(-x))
-        else:
-            z = math.exp(x)
-            out = z / (1.0 + z)
-        return _node(out, "sigmoid", (self,), _sigmoid_rule(out, None, x))
-
-    def relu(self):
-        """max(0, x); d/dx = 1 for x > 0, else 0 (relu'(0) = 0)."""
-        x = self.data
-        out = x if x > 0.0 else 0.0
-        return _node(out, "relu", (self,), _relu_rule(out, None, x))
-
-    def sin(self):
-        """sin x; d/dx = cos x."""
-        x = self.data
-        try:
-            out = math.sin(x)
-        except ValueError:
-            raise _domain_error("sin", self, "needs a finite x") from None
-        return _node(out, "sin", (self,), _sin_rule(out, None, x))
-
-    def cos(self):
-        """cos x; d/dx = -sin x."""
-        x = self.data
-        try:
-            out = math.cos(x)
-        except ValueError:
-            raise _domain_error("cos", self, "needs a finite x") from None
-        return _node(out, "cos", (self,), _cos_rule(out, None, x))
-
-    def sqrt(self):
-        """sqrt x; d/dx = 1 / (2 sqrt x), +inf at 0. Needs x >= 0."""
-        x = self.data
-        if x < 0.0:
-            raise _domain_error("sqrt", self, "needs x >= 0")
-        out = math.sqrt(x)
-        return _node(out, "sqrt", (self,), _sqrt_rule(out, None, x))
+    def detach(self):
+        """A constant Value with the same data: no parents, so no gradient flows through it."""
+        return Value(self.data)
 
     def backward(self, gradient=1.0):
         """Add d(self)/d(node) * gradient into `.grad` of every node self depends on."""
@@ -490,33 +874,133 @@ class Value:
             node.grad += total_gradient
 
 
+def _compared(other):
+    """The number a comparison reads from the other side, or None if it is not a number."""
+    if other.__class__ is Value or isinstance(other, Value):
+        return other.data
+    return _number(other)
+
+
+def _fill(arg, parents):
+    """The op's arguments in call order: `parents` at the Value positions of `arg`, its numbers elsewhere."""
+    if arg is None:
+        return tuple(parents)
+    values = iter(parents)
+    return tuple(next(values) if a is None else a for a in arg)
+
+
+def node_op(node):
+    """The `Op` that made `node`, or None for a leaf (or a constant made under `no_grad`)."""
+    return node._op
+
+
+def op_arguments(node):
+    """The arguments `node`'s op was called with, in order: parent Values and numbers.
+
+    `x * 0.5` gives `(x, 0.5)`, `0.5 - x` gives `(0.5, x)`, `x ** 2` gives
+    `(x, 2.0)`; a leaf gives `()`.
+    """
+    if node._op is None:
+        return ()
+    return _fill(node._arg, node.parents)
+
+
+def _short(number, digits):
+    return format(number, f".{digits}g")
+
+
+def op_display(node, digits=6):
+    """How a drawing names `node`'s op, its constants included.
+
+    The op's name when every argument is a Value (`*`, `tanh`); an operator
+    with a number, that number on its side (`*0.5`, `0.5-`, `**2`, `2**`); a
+    named op with numbers, `leaky_relu(0.01)` when the one Value comes first,
+    else `atan2(·, 2)` with `·` for each Value. `""` for a leaf.
+    """
+    op = node._op
+    if op is None:
+        return ""
+    arg = node._arg
+    if arg is None:
+        return op.name
+    if op.infix and len(arg) == 2:
+        left, right = arg
+        return f"{op.name}{_short(right, digits)}" if left is None else f"{_short(left, digits)}{op.name}"
+    if arg[0] is None and arg.count(None) == 1:
+        return f"{op.name}({', '.join(_short(a, digits) for a in arg[1:])})"
+    return f"{op.name}({', '.join('·' if a is None else _short(a, digits) for a in arg)})"
+
+
+def forward_at(node, values):
+    """`node`'s op re-run on floats: `values` holds one number per parent, in `node.parents` order.
+
+    The node's constants are filled in, so `forward_at(x * 0.5, [3.0])` is 1.5.
+    Outside the op's domain it raises the op's `DomainError`.
+    """
+    op = node._op
+    if op is None:
+        raise ValueError("forward_at: a leaf has no op to run")
+    values = [float(v) for v in values]
+    if len(values) != len(node.parents):
+        raise ValueError(f"forward_at: {op.name} has {len(node.parents)} parents, got {len(values)} values")
+    floats = _fill(node._arg, values)
+    try:
+        out = op.forward(*floats)
+    except _FORWARD_ERRORS as error:
+        if not _all_finite(floats):
+            return math.nan
+        _refused(op, (), floats, floats, error)
+    return float(out)
+
+
 def local_grads_as_values(node):
     """`node.local_grads` recomputed by the op's own rule on the parent Values.
 
     The result is differentiable: this is what `grad(..., create_graph=True)`
     multiplies along the graph to get derivatives of derivatives.
     """
-    return _RULES[node.op](node, node._arg, *node.parents)
+    arg = node._arg
+    local = node._op.derivative(node, *_fill(arg, node.parents))
+    if arg is None:
+        return local
+    return tuple(g for g, a in zip(local, arg) if a is None)
+
+
+def atan2(y, x):
+    """atan2(y, x), the angle of the point (x, y), as one node; Values or numbers."""
+    return _ATAN2(y, x)
+
+
+def maximum(a, b):
+    """max(a, b) as one node; a tie splits the gradient 1/2, 1/2 (as torch.maximum)."""
+    return _MAXIMUM(a, b)
+
+
+def minimum(a, b):
+    """min(a, b) as one node; a tie splits the gradient 1/2, 1/2 (as torch.minimum)."""
+    return _MINIMUM(a, b)
 
 
 def total(values):
     """sum_i v_i as ONE node (op "sum"); d/dv_i = 1.
 
-    Numbers become constant leaves. Faster than chaining `+` and draws as one
-    node with one edge per term.
+    Its parents are exactly `values`, in order: a number among them becomes a
+    constant leaf (unlike the binary operators, where a number is part of the
+    op), so the node has one edge per term. Faster than chaining `+`.
     """
     terms = _as_values(values, "total")
     if not terms:
         raise ValueError("total: needs at least one value, got an empty sequence")
-    out = math.fsum([t.data for t in terms])
-    return _node(out, "sum", terms, _sum_rule(out, None, *terms))
+    return _apply_values(_SUM, terms)
 
 
 def weighted_sum(weights, inputs, bias=None):
     """sum_i w_i * x_i + b as ONE node (op "weighted_sum").
 
-    Parents are the weights, then the inputs, then the bias (if given); the local
-    derivatives are x_i for w_i, w_i for x_i and 1 for b. A neuron's net input.
+    Parents are the weights, then the inputs, then the bias (if given), as the
+    contract fixes; a number among them becomes a constant leaf, so the
+    positions always say which parent is which. The local derivatives are x_i
+    for w_i, w_i for x_i and 1 for b. A neuron's net input.
     """
     weights = _as_values(weights, "weighted_sum")
     inputs = _as_values(inputs, "weighted_sum")
@@ -529,14 +1013,14 @@ def weighted_sum(weights, inputs, bias=None):
         parents += (bias if bias.__class__ is Value else _as_value(bias, "weighted_sum"),)
     if not parents:
         raise ValueError("weighted_sum: needs at least one weight or a bias, got neither")
-    data = [p.data for p in parents]
-    count = len(weights)
-    out = 0.0
-    for i in range(count):
-        out += data[i] * data[count + i]
-    if bias is not None:
-        out += data[-1]
-    return _node(out, "weighted_sum", parents, _weighted_sum_rule(out, count, *data), count)
+    return _apply_values(_WEIGHTED_SUM, parents)
+
+
+atan2.op = _ATAN2
+maximum.op = _MAXIMUM
+minimum.op = _MINIMUM
+total.op = _SUM
+weighted_sum.op = _WEIGHTED_SUM
 
 
 def _as_values(items, op):
@@ -549,7 +1033,9 @@ def _as_values(items, op):
 
 
 def _as_value(x, op):
-    value = _operand(x)
-    if value is None:
+    if isinstance(x, Value):
+        return x
+    number = _number(x)
+    if number is None:
         raise TypeError(f"{op}: expected a Value or a number, not {type(x).__name__}: {x!r}")
-    return value
+    return Value(number)

@@ -25,8 +25,17 @@ DOMAIN_ERRORS = [
     ("0 to a negative real power", lambda v: v**-0.5, 0.0, "**", "0.0"),
     ("power overflow", lambda v: v**400, 10.0, "**", "10.0"),
     ("power overflow, Value exponent", lambda v: v ** Value(400.0), 10.0, "**", "10.0"),
-    ("sin of infinity", lambda v: v.sin(), math.inf, "sin", "inf"),
-    ("cos of infinity", lambda v: v.cos(), -math.inf, "cos", "-inf"),
+    ("product overflow", lambda v: v * v, 1e200, "*", "1e+200"),
+    ("sum overflow", lambda v: v + 1.7e308, 1.7e308, "+", "1.7e+308"),
+    ("quotient overflow", lambda v: v / 1e-300, 1e10, "/", "10000000000.0"),
+    ("weighted sum overflow", lambda v: weighted_sum([v], [v]), 1e200, "weighted_sum", "1e+200"),
+    ("total overflow", lambda v: total([v, v]), 1.7e308, "sum", "1.7e+308"),
+    ("sinh overflow", lambda v: v.sinh(), 800.0, "sinh", "800.0"),
+    ("asin beyond 1", lambda v: v.asin(), 1.5, "asin", "1.5"),
+    ("acos below -1", lambda v: v.acos(), -1.5, "acos", "-1.5"),
+    ("log1p at -1", lambda v: v.log1p(), -1.0, "log1p", "-1.0"),
+    ("x % 0", lambda v: Value(1.0) % v, 0.0, "%", "0.0"),
+    ("leaky_relu overflow", lambda v: v.leaky_relu(1e300), -1e100, "leaky_relu", "-1e+100"),
 ]
 cases = pytest.mark.parametrize(
     ("call", "data", "op", "shown"), [case[1:] for case in DOMAIN_ERRORS], ids=[case[0] for case in DOMAIN_ERRORS]

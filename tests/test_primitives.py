@@ -1,13 +1,15 @@
 """One table of every primitive op, each checked three ways and for its node shape.
 
-Every row names the public entry point it exercises (a name in
-`autograd.value.OPS`), the op string its node must carry, the kind of each
-argument, how to call it, the reference function on floats, its closed-form
-partial derivatives and a sampler that stays inside the domain. Each row is then
-checked by value, by closed form (the recorded `local_grads` and the `.grad`
-left by `backward()`), and by `gradcheck` at orders 1 and 2. The kinks of abs
-and relu are kept out of the samples; their conventions at 0 live in
-test_conventions.py. A guard test fails when a public op has no row.
+Every row names the public entry point it exercises (a method of `Value` or a
+function of `autograd` that is made from an op's declaration), the op string
+its node must carry, the kind of each argument, how to call it, the reference
+function on floats, its closed-form partial derivatives (one per argument;
+`None` where the argument is a number, which gets none) and a sampler that
+stays inside the domain. Each row is then checked by value, by closed form (the
+recorded `local_grads` and the `.grad` left by `backward()`), and by
+`gradcheck` at orders 1 and 2. Kinks are kept out of the samples; the
+conventions at them live in test_conventions.py. A guard test, which finds the
+public ops by inspecting `Value` and `autograd`, fails when one has no row.
 """
 
 import math
@@ -16,22 +18,28 @@ from collections import namedtuple
 
 import pytest
 
-from autograd import Value, gradcheck, topological_order, total, weighted_sum
-from autograd.value import OPS
+import autograd
+from autograd import Value, atan2, gradcheck, maximum, minimum, topological_order, total, weighted_sum
+from autograd.value import Op, forward_at, op_arguments, op_display
 
 VALUE = "value"  # a Value operand: a parent, and one of gradcheck's variables
-NUMBER = "number"  # a plain number operand: becomes a constant leaf parent
-EXPONENT = "exponent"  # the number exponent of **: part of the op, not a parent
+NUMBER = "number"  # a plain number operand: part of the op, not a parent
+LEAF = "leaf"  # a plain number in weighted_sum or total: becomes a constant leaf parent
 
 Primitive = namedtuple("Primitive", "name method op kinds call f df sample")
 Primitive.__doc__ = """One row: `call(*args)` on Values and numbers, `f(*floats)` its value,
-`df(*floats)` the partials by every argument that becomes a parent, `sample(rng)` a point."""
+`df(*floats)` the partial by every argument (None for a NUMBER), `sample(rng)` a point."""
 
-# Every op name API.md lists for `v.op`.
+# Every op name API.md (and its Additions) lists for `v.op`.
 DOCUMENTED_OP_NAMES = {
     "+", "-", "*", "/", "**", "neg", "abs", "exp", "log", "tanh",
     "sigmoid", "relu", "sin", "cos", "sqrt", "sum", "weighted_sum",
+    "tan", "sinh", "cosh", "asin", "acos", "atan", "log1p", "expm1", "softplus",
+    "floor", "ceil", "leaky_relu", "%", "atan2", "maximum", "minimum",
 }  # fmt: skip
+
+# Methods of Value that make no node of their own (everything else public is an op).
+NOT_OPS = {"backward", "detach", "op"}
 
 
 def uniform(low, high):
@@ -47,6 +55,42 @@ def independent(*samplers):
     return lambda rng: tuple(sample(rng) for sample in samplers)
 
 
+def off_integer(sample, gap=0.05):
+    """A sample at least `gap` from every integer (the steps of floor and ceil)."""
+
+    def draw(rng):
+        while True:
+            x = sample(rng)
+            if abs(x - round(x)) >= gap:
+                return x
+
+    return draw
+
+
+def off_integer_ratio(sample, gap=0.05):
+    """A pair (a, b) whose ratio a/b is at least `gap` from every integer (the kinks of a % b)."""
+
+    def draw(rng):
+        while True:
+            a, b = sample(rng), sample(rng)
+            if abs(a / b - round(a / b)) >= gap:
+                return a, b
+
+    return draw
+
+
+def apart(sample, gap=0.05):
+    """A pair at least `gap` apart (the kink of maximum and minimum is where they tie)."""
+
+    def draw(rng):
+        while True:
+            a, b = sample(rng), sample(rng)
+            if abs(a - b) >= gap:
+                return a, b
+
+    return draw
+
+
 def sign(x):
     return 1.0 if x > 0.0 else -1.0
 
@@ -55,7 +99,7 @@ def sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-V, N, E = VALUE, NUMBER, EXPONENT
+V, N, L = VALUE, NUMBER, LEAF
 TABLE = [
     Primitive("x + y", "__add__", "+", (V, V), lambda x, y: x + y, lambda x, y: x + y,
               lambda x, y: (1.0, 1.0), independent(uniform(-3, 3), uniform(-3, 3))),
@@ -81,11 +125,11 @@ TABLE = [
               lambda x, c: (1.0 / c, -x / (c * c)), independent(uniform(-3, 3), away_from_zero(0.3, 3))),
     Primitive("c / x", "__rtruediv__", "/", (N, V), lambda c, x: c / x, lambda c, x: c / x,
               lambda c, x: (1.0 / x, -c / (x * x)), independent(uniform(-3, 3), away_from_zero(0.3, 3))),
-    Primitive("x ** n, integer n, either sign of x", "__pow__", "**", (V, E), lambda x, n: x**n,
-              lambda x, n: x**n, lambda x, n: (n * x ** (n - 1),),
+    Primitive("x ** n, integer n, either sign of x", "__pow__", "**", (V, N), lambda x, n: x**n,
+              lambda x, n: x**n, lambda x, n: (n * x ** (n - 1), None),
               independent(away_from_zero(0.3, 2), lambda rng: rng.choice((-3, -2, -1, 0, 1, 2, 3)))),
-    Primitive("x ** p, real p, x > 0", "__pow__", "**", (V, E), lambda x, p: x**p, lambda x, p: x**p,
-              lambda x, p: (p * x ** (p - 1),), independent(uniform(0.2, 3), uniform(-2.5, 2.5))),
+    Primitive("x ** p, real p, x > 0", "__pow__", "**", (V, N), lambda x, p: x**p, lambda x, p: x**p,
+              lambda x, p: (p * x ** (p - 1), None), independent(uniform(0.2, 3), uniform(-2.5, 2.5))),
     Primitive("x ** y, Value exponent", "__pow__", "**", (V, V), lambda x, y: x**y, lambda x, y: x**y,
               lambda x, y: (y * x ** (y - 1), x**y * math.log(x)), independent(uniform(0.2, 3), uniform(-2, 2))),
     Primitive("c ** x, number base", "__rpow__", "**", (N, V), lambda c, x: c**x, lambda c, x: c**x,
@@ -106,15 +150,67 @@ TABLE = [
               independent(uniform(-4, 4))),
     Primitive("sqrt(x)", "sqrt", "sqrt", (V,), Value.sqrt, math.sqrt, lambda x: (0.5 / math.sqrt(x),),
               independent(uniform(0.05, 9))),
+    Primitive("x % y", "__mod__", "%", (V, V), lambda x, y: x % y, lambda x, y: x % y,
+              lambda x, y: (1.0, -math.floor(x / y)), off_integer_ratio(away_from_zero(0.3, 3))),
+    Primitive("x % c", "__mod__", "%", (V, N), lambda x, c: x % c, lambda x, c: x % c,
+              lambda x, c: (1.0, None), off_integer_ratio(away_from_zero(0.3, 3))),
+    Primitive("c % x", "__rmod__", "%", (N, V), lambda c, x: c % x, lambda c, x: c % x,
+              lambda c, x: (None, -math.floor(c / x)), off_integer_ratio(away_from_zero(0.3, 3))),
+    Primitive("tan(x)", "tan", "tan", (V,), Value.tan, math.tan, lambda x: (1.0 / math.cos(x) ** 2,),
+              independent(uniform(-1.3, 1.3))),
+    Primitive("sinh(x)", "sinh", "sinh", (V,), Value.sinh, math.sinh, lambda x: (math.cosh(x),),
+              independent(uniform(-4, 4))),
+    Primitive("cosh(x)", "cosh", "cosh", (V,), Value.cosh, math.cosh, lambda x: (math.sinh(x),),
+              independent(uniform(-4, 4))),
+    Primitive("asin(x)", "asin", "asin", (V,), Value.asin, math.asin, lambda x: (1.0 / math.sqrt(1.0 - x * x),),
+              independent(uniform(-0.95, 0.95))),
+    Primitive("acos(x)", "acos", "acos", (V,), Value.acos, math.acos, lambda x: (-1.0 / math.sqrt(1.0 - x * x),),
+              independent(uniform(-0.95, 0.95))),
+    Primitive("atan(x)", "atan", "atan", (V,), Value.atan, math.atan, lambda x: (1.0 / (1.0 + x * x),),
+              independent(uniform(-4, 4))),
+    Primitive("log1p(x)", "log1p", "log1p", (V,), Value.log1p, lambda x: math.log(1.0 + x),
+              lambda x: (1.0 / (1.0 + x),), independent(uniform(-0.9, 5))),
+    Primitive("expm1(x)", "expm1", "expm1", (V,), Value.expm1, lambda x: math.exp(x) - 1.0, lambda x: (math.exp(x),),
+              independent(uniform(-5, 5))),
+    Primitive("softplus(x)", "softplus", "softplus", (V,), Value.softplus, lambda x: math.log(1.0 + math.exp(x)),
+              lambda x: (sigmoid(x),), independent(uniform(-8, 8))),
+    Primitive("floor(x)", "floor", "floor", (V,), Value.floor, math.floor, lambda x: (0.0,),
+              independent(off_integer(uniform(-4, 4)))),
+    Primitive("ceil(x)", "ceil", "ceil", (V,), Value.ceil, math.ceil, lambda x: (0.0,),
+              independent(off_integer(uniform(-4, 4)))),
+    Primitive("leaky_relu(x), default slope", "leaky_relu", "leaky_relu", (V,), Value.leaky_relu,
+              lambda x: x if x > 0 else 0.01 * x, lambda x: (1.0 if x > 0 else 0.01,),
+              independent(away_from_zero(0.05, 3))),
+    Primitive("leaky_relu(x, s), number slope", "leaky_relu", "leaky_relu", (V, N), Value.leaky_relu,
+              lambda x, s: x if x > 0 else s * x, lambda x, s: (1.0 if x > 0 else s, None),
+              independent(away_from_zero(0.05, 3), uniform(0, 0.5))),
+    Primitive("leaky_relu(x, s), Value slope", "leaky_relu", "leaky_relu", (V, V), Value.leaky_relu,
+              lambda x, s: x if x > 0 else s * x, lambda x, s: (1.0 if x > 0 else s, 0.0 if x > 0 else x),
+              independent(away_from_zero(0.05, 3), uniform(0, 0.5))),
+    Primitive("atan2(y, x)", "atan2", "atan2", (V, V), atan2, math.atan2,
+              lambda y, x: (x / (x * x + y * y), -y / (x * x + y * y)),
+              independent(away_from_zero(0.2, 3), away_from_zero(0.2, 3))),
+    Primitive("atan2(y, c)", "atan2", "atan2", (V, N), atan2, math.atan2,
+              lambda y, x: (x / (x * x + y * y), None), independent(away_from_zero(0.2, 3), away_from_zero(0.2, 3))),
+    Primitive("atan2(c, x)", "atan2", "atan2", (N, V), atan2, math.atan2,
+              lambda y, x: (None, -y / (x * x + y * y)), independent(away_from_zero(0.2, 3), away_from_zero(0.2, 3))),
+    Primitive("maximum(a, b)", "maximum", "maximum", (V, V), maximum, max,
+              lambda a, b: (1.0, 0.0) if a > b else (0.0, 1.0), apart(uniform(-3, 3))),
+    Primitive("maximum(a, c)", "maximum", "maximum", (V, N), maximum, max,
+              lambda a, b: (1.0 if a > b else 0.0, None), apart(uniform(-3, 3))),
+    Primitive("minimum(a, b)", "minimum", "minimum", (V, V), minimum, min,
+              lambda a, b: (1.0, 0.0) if a < b else (0.0, 1.0), apart(uniform(-3, 3))),
+    Primitive("minimum(c, b)", "minimum", "minimum", (N, V), minimum, min,
+              lambda a, b: (None, 0.0 if a < b else 1.0), apart(uniform(-3, 3))),
     Primitive("weighted_sum(w, x, b)", "weighted_sum", "weighted_sum", (V, V, V, V, V),
               lambda w1, w2, x1, x2, b: weighted_sum([w1, w2], [x1, x2], b),
               lambda w1, w2, x1, x2, b: w1 * x1 + w2 * x2 + b,
               lambda w1, w2, x1, x2, b: (x1, x2, w1, w2, 1.0), independent(*[uniform(-2, 2)] * 5)),
-    Primitive("weighted_sum with numbers, no bias", "weighted_sum", "weighted_sum", (V, N, N, V),
+    Primitive("weighted_sum with numbers, no bias", "weighted_sum", "weighted_sum", (V, L, L, V),
               lambda w1, w2, x1, x2: weighted_sum([w1, w2], [x1, x2]),
               lambda w1, w2, x1, x2: w1 * x1 + w2 * x2,
               lambda w1, w2, x1, x2: (x1, x2, w1, w2), independent(*[uniform(-2, 2)] * 4)),
-    Primitive("total([a, b, c, d])", "total", "sum", (V, V, N, V), lambda a, b, c, d: total([a, b, c, d]),
+    Primitive("total([a, b, c, d])", "total", "sum", (V, V, L, V), lambda a, b, c, d: total([a, b, c, d]),
               lambda a, b, c, d: a + b + c + d, lambda a, b, c, d: (1.0, 1.0, 1.0, 1.0),
               independent(*[uniform(-3, 3)] * 4)),
     Primitive("total([a])", "total", "sum", (V,), lambda a: total([a]), lambda a: a, lambda a: (1.0,),
@@ -150,14 +246,35 @@ def as_function(row, point):
 rows = pytest.mark.parametrize("row", TABLE, ids=[row.name for row in TABLE])
 
 
+def public_ops():
+    """Every public entry point made from an op's declaration, found by inspection."""
+    found = {name for name, member in vars(Value).items() if isinstance(getattr(member, "op", None), Op)}
+    found |= {name for name in autograd.__all__ if isinstance(getattr(getattr(autograd, name), "op", None), Op)}
+    return found
+
+
 def test_every_public_op_has_a_row():
     covered = {row.method for row in TABLE}
-    assert not set(OPS) - covered, f"public ops missing from the primitive table: {sorted(set(OPS) - covered)}"
-    assert not covered - set(OPS), f"table rows for names that are not public ops: {sorted(covered - set(OPS))}"
+    ops = public_ops()
+    assert not ops - covered, f"public ops missing from the primitive table: {sorted(ops - covered)}"
+    assert not covered - ops, f"table rows for names that are not public ops: {sorted(covered - ops)}"
+
+
+def test_every_public_method_of_value_is_an_op_or_known_not_to_be_one():
+    # Catches an op method written by hand without its declaration (it would escape the guard above).
+    public = {name for name, member in vars(Value).items() if callable(member) or isinstance(member, property)}
+    public = {name for name in public if not name.startswith("_") or (name.startswith("__") and name.endswith("__"))}
+    comparisons_and_protocol = {"__init__", "__repr__", "__float__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__"}
+    assert public - public_ops() - comparisons_and_protocol == NOT_OPS
 
 
 def test_every_documented_op_name_is_made_by_some_row():
     assert {row.op for row in TABLE} == DOCUMENTED_OP_NAMES
+
+
+def parent_partials(row, point):
+    """The closed-form partials by the arguments that become parents, in order."""
+    return [d for d, kind in zip(row.df(*point), row.kinds) if kind != NUMBER]
 
 
 @rows
@@ -173,15 +290,15 @@ def test_local_grads_and_backward_match_the_closed_form(row):
     for point in points(row):
         args = arguments(row, point)
         out = row.call(*args)
-        expected = row.df(*point)
+        expected = parent_partials(row, point)
         assert out.local_grads == pytest.approx(expected, rel=1e-9, abs=1e-12), point
         out.backward()
-        parent_slots = [i for i, kind in enumerate(row.kinds) if kind != EXPONENT]
-        for k, i in enumerate(parent_slots):
-            if row.kinds[i] == VALUE:
-                assert args[i].grad == pytest.approx(expected[k], rel=1e-9, abs=1e-12), (point, i)
+        parent_args = [arg for arg, kind in zip(args, row.kinds) if kind != NUMBER]
+        for k, (parent, arg) in enumerate(zip(out.parents, parent_args)):
+            if isinstance(arg, Value):
+                assert arg.grad == pytest.approx(expected[k], rel=1e-9, abs=1e-12), (point, k)
             else:  # the constant leaf made from the number still receives its gradient
-                assert out.parents[k].grad == pytest.approx(expected[k], rel=1e-9, abs=1e-12), (point, i)
+                assert parent.grad == pytest.approx(expected[k], rel=1e-9, abs=1e-12), (point, k)
         assert out.grad == 1.0
 
 
@@ -205,8 +322,8 @@ def test_one_node_whose_parents_are_the_operands(row):
     assert len(out.local_grads) == len(out.parents)
     assert all(type(g) is float for g in out.local_grads)
 
-    operands = [(kind, arg) for kind, arg in zip(row.kinds, args) if kind != EXPONENT]
-    assert len(out.parents) == len(operands), "a number exponent is not a parent; every other operand is"
+    operands = [(kind, arg) for kind, arg in zip(row.kinds, args) if kind != NUMBER]
+    assert len(out.parents) == len(operands), "a number is part of the op, not a parent; every Value is one"
     for parent, (kind, arg) in zip(out.parents, operands):
         if kind == VALUE:
             assert parent is arg
@@ -220,18 +337,75 @@ def test_one_node_whose_parents_are_the_operands(row):
     assert set(topological_order(out)) == {out, *out.parents}
 
 
+@rows
+def test_forward_at_the_recorded_parents_gives_the_node_back(row):
+    point = row.sample(random.Random(row.name))
+    args = arguments(row, point)
+    out = row.call(*args)
+    assert forward_at(out, [p.data for p in out.parents]) == out.data
+    if row.op not in ("sum", "weighted_sum"):  # the n-ary ops turn numbers into leaves instead
+        recorded = op_arguments(out)
+        assert len(recorded) >= len(args)  # leaky_relu's default slope is an argument too
+        for kept, given in zip(recorded, args):
+            assert kept is given if isinstance(given, Value) else kept == float(given)
+
+
 def test_number_exponent_is_part_of_the_op():
     x = Value(3.0, label="x")
     for exponent in (2, 2.5, -1, 0):
         out = x**exponent
         assert out.parents == (x,)
         assert out.data == pytest.approx(3.0**exponent)
+        assert op_arguments(out) == (x, float(exponent))
 
 
-def test_a_value_exponent_is_a_parent_and_a_number_base_a_constant_leaf():
+def test_a_value_exponent_is_a_parent_and_a_number_base_part_of_the_op():
     y = Value(1.5, label="y")
     out = 2**y
     assert out.op == "**"
-    assert len(out.parents) == 2
-    assert out.parents[1] is y
-    assert out.parents[0].data == 2.0 and out.parents[0].op == ""
+    assert out.parents == (y,)
+    assert out.local_grads == pytest.approx((2**1.5 * math.log(2),))
+    assert op_arguments(out) == (2.0, y)
+    assert op_display(out) == "2**"
+
+
+@pytest.mark.parametrize(
+    ("make", "arguments_of", "shown"),
+    [
+        (lambda x: x * 0.5, lambda x: (x, 0.5), "*0.5"),
+        (lambda x: 0.5 * x, lambda x: (0.5, x), "0.5*"),
+        (lambda x: x + 2, lambda x: (x, 2.0), "+2"),
+        (lambda x: 0.5 - x, lambda x: (0.5, x), "0.5-"),
+        (lambda x: x / 4, lambda x: (x, 4.0), "/4"),
+        (lambda x: 1 / x, lambda x: (1.0, x), "1/"),
+        (lambda x: x**2, lambda x: (x, 2.0), "**2"),
+        (lambda x: x % 2, lambda x: (x, 2.0), "%2"),
+        (lambda x: x.leaky_relu(), lambda x: (x, 0.01), "leaky_relu(0.01)"),
+        (lambda x: atan2(1.0, x), lambda x: (1.0, x), "atan2(1, ·)"),
+        (lambda x: x * x, lambda x: (x, x), "*"),
+        (lambda x: x.tanh(), lambda x: (x,), "tanh"),
+    ],
+)
+def test_a_number_is_kept_on_the_node_for_drawings(make, arguments_of, shown):
+    x = Value(1.5, label="x")
+    out = make(x)
+    assert op_arguments(out) == arguments_of(x)
+    assert op_display(out) == shown
+    assert out.parents == tuple(a for a in arguments_of(x) if isinstance(a, Value))
+
+
+def test_a_number_operand_adds_no_leaf_to_the_graph():
+    x = Value(0.5, label="x")
+    y = x * 0.5 + 0.0001
+    assert topological_order(y) == [x, y.parents[0], y]
+    assert y.parents[0].local_grads == (0.5,)
+
+
+def test_detach_gives_a_constant_with_the_same_data():
+    x = Value(1.5, label="x")
+    y = x * x
+    d = y.detach()
+    assert (d.data, d.op, d.parents, d.local_grads) == (2.25, "", (), ())
+    z = d * x
+    z.backward()
+    assert x.grad == 2.25  # no gradient flows through the detached factor
