@@ -200,11 +200,11 @@ def test_draw_gives_a_drawing_for_notebooks(no_system_graphviz):
 
 
 def test_a_graph_too_deep_for_the_default_wasm_stack_still_renders(no_system_graphviz):
-    # 1,500 multiplications by a constant: 3,001 nodes, which exhausts wasmtime's default
+    # 1,500 multiplications by a constant leaf: 3,001 nodes, which exhausts wasmtime's default
     # 512 KiB wasm stack inside Graphviz's layout ("call stack exhausted").
     y = Value(1.0, label="x")
     for _ in range(1500):
-        y = y * 1.0001
+        y = y * Value(1.0001)
     path = render(y, no_system_graphviz / "deep.svg", legend=False)
     root = ET.parse(path).getroot()
     assert sum(1 for g in root.iter(f"{SVG}g") if g.get("class") == "node") == 3001

@@ -19,6 +19,9 @@ so naming a graph costs time linear in its size.
 
 import re
 
+from autograd import Value
+from autograd.value import op_arguments, op_display
+
 DEFAULT_DIGITS = 9
 NAME_LIMIT = 28  # characters: past this an expression name is cut short with `…`
 _MAX_DEPTH = 3  # anonymous operands nested at most this deep in a name
@@ -54,17 +57,18 @@ def printable(text):
 
 
 def op_constant(node):
-    """The number that is part of `node`'s op (the 2 of `x ** 2`), or None when it has none."""
+    """The number exponent that is part of `node`'s op (the 2 of `x ** 2`), or None when it has none."""
     if node.op == "**" and len(node.parents) == 1:
-        return node._arg
+        base, exponent = op_arguments(node)
+        if isinstance(base, Value):
+            return exponent
     return None
 
 
 def op_text(node, digits=DEFAULT_DIGITS):
-    """How `node`'s op reads in a drawing: `sigmoid`, `w·x + b`, `**2`; "" for a leaf."""
-    constant = op_constant(node)
-    if constant is not None:
-        return f"{node.op}{format_number(constant, digits)}"
+    """How `node`'s op reads in a drawing: `sigmoid`, `w·x + b`, `**2`, `*0.5`, `0.5−`; "" for a leaf."""
+    if any(not isinstance(argument, Value) for argument in op_arguments(node)):
+        return op_display(node, digits)
     return OP_SYMBOLS.get(node.op, node.op)
 
 
@@ -211,7 +215,13 @@ def node_names(order, digits=DEFAULT_DIGITS):
             names[node] = format_number(node.data, digits)
         else:
             operands = []
-            for parent in node.parents:
+            constant = len(node.parents) // 2 if node.op == "weighted_sum" else op_constant(node)
+            # The op's arguments in order: its parents and the numbers that are part of it.
+            arguments = op_arguments(node) if constant is None else node.parents
+            for parent in arguments:
+                if not isinstance(parent, Value):
+                    operands.append(_constant_text(parent, digits))
+                    continue
                 tree = trees.get(parent)
                 if tree is not None:
                     operands.append(tree)
@@ -219,7 +229,6 @@ def node_names(order, digits=DEFAULT_DIGITS):
                     operands.append(_atom(names[parent]))
                 else:
                     operands.append(_constant_text(parent.data, digits))
-            constant = len(node.parents) // 2 if node.op == "weighted_sum" else op_constant(node)
             tree = _Tree(node.op, constant, operands)
             name = _expression_name(tree, digits)
             if name is None:
