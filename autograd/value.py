@@ -217,8 +217,8 @@ def _in_mode(node, op, parents, local_grads, arg):
         node.parents = ()
         node.local_grads = ()
         node._arg = None
-    if mode.anomaly is not None:
-        mode.anomaly.forward(node)
+    if mode.anomaly is not None:  # told the op and its arguments, which a constant made under no_grad drops
+        mode.anomaly.forward(node, op.name, _fill(arg, parents))
     return node
 
 
