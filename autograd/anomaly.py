@@ -37,6 +37,7 @@ import os
 import sys
 
 from autograd import mode
+from autograd.value import Value, op_arguments
 
 # tracegrad's packages sit side by side; frames in them are library, not the user's code.
 _PACKAGES_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -143,18 +144,21 @@ class _Checker:
         origin = _origin()
         origin = self._interned.setdefault(origin, origin)
         self.origins[id(node)] = (_fingerprint(node), origin)
-        if parents is None:
-            parents = node.parents
+        if parents is None:  # the op's arguments: its parent Values and the numbers that are part of it
+            parents = op_arguments(node)
         if op is None:
             op = node.op
-        if _finite(node.data) and all(_finite(parent.data) for parent in parents):
+        if _finite(node.data) and all(_finite(_data(parent)) for parent in parents):
             return
         named = f"op {op!r}" if op else "an op (made under no_grad, which records no op name)"
         where = f" at {origin}" if origin else ""
         operands = ", ".join(_operand(parent) for parent in parents) or "none recorded"
-        bad = [parent for parent in parents if not _finite(parent.data)]
+        bad = [parent for parent in parents if not _finite(_data(parent))]
         if bad:
-            source = "a leaf, so it came in as data" if not bad[0].parents else "made outside detect_anomaly()"
+            if not isinstance(bad[0], Value):
+                source = "a number given to the op"
+            else:
+                source = "a leaf, so it came in as data" if not bad[0].parents else "made outside detect_anomaly()"
             raise AnomalyError(
                 f"detect_anomaly: {named}{where} was given the non-finite operand {_operand(bad[0])} "
                 f"({source}); operands: {operands}{_source_line(origin)}"

@@ -38,7 +38,7 @@ from collections import namedtuple
 from autograd.anomaly import detect_anomaly, origin_of
 from autograd.differentiate import grad
 from autograd.graph import topological_order
-from autograd.value import Value, total, weighted_sum
+from autograd.value import Value, forward_at, node_op
 
 Row = namedtuple("Row", "index analytic numeric abs_err rel_err")
 Row.__doc__ = "One checked entry: the analytic and numeric derivative and their errors."
@@ -320,43 +320,12 @@ _SHRINK = 0.75  # a one-sided jump that does not shrink with the step is a kink,
 def _replay(node):
     """A function of floats that re-runs `node`'s op at other values of its parents.
 
-    Runs the op itself on fresh leaves, so it raises where the op would.
-    None for an op that cannot be re-run (a node made by hand).
+    The op's own forward with the node's numbers filled in (`forward_at`), so it
+    raises where the op would. None for a node with no op to re-run.
     """
-    op, arg = node.op, node._arg
-    if op == "**" and len(node.parents) == 1:
-        return lambda x: (Value(x) ** arg).data
-    if op == "weighted_sum":
-        has_bias = len(node.parents) > 2 * arg
-
-        def weighted(*xs):
-            return weighted_sum(xs[:arg], xs[arg : 2 * arg], xs[-1] if has_bias else None).data
-
-        return weighted
-    method = _REPLAYS.get(op)
-    if method is None:
+    if node_op(node) is None:
         return None
-    return lambda *xs: method(*[Value(x) for x in xs]).data
-
-
-_REPLAYS = {
-    "+": Value.__add__,
-    "-": Value.__sub__,
-    "*": Value.__mul__,
-    "/": Value.__truediv__,
-    "**": Value.__pow__,
-    "neg": Value.__neg__,
-    "abs": Value.__abs__,
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "sqrt": Value.sqrt,
-    "sum": lambda *terms: total(terms),
-}
+    return lambda *xs: forward_at(node, xs)
 
 
 def describe_node(node, position=None):

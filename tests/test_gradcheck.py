@@ -101,7 +101,7 @@ def test_a_jump_is_flagged():
 def test_a_wrong_local_derivative_is_caught():
     def tampered(x):
         out = x * 2.0
-        out.local_grads = (3.0, x.data)  # d/dx of 2x claimed to be 3
+        out.local_grads = (3.0,)  # d/dx of 2x claimed to be 3 (the 2.0 is part of the op)
         return out
 
     report = gradcheck(tampered, [0.4])
