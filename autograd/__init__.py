@@ -11,6 +11,7 @@ from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.differentiate import grad
 from autograd.finite_differences import GradcheckError, GradcheckReport, LocalCheckReport, check_local, gradcheck
 from autograd.graph import topological_order
+from autograd.jit import CompiledFunction, jit
 from autograd.mode import no_grad
 from autograd.value import (
     DivisionByZeroError,
@@ -28,6 +29,7 @@ __tracegrad__ = "autograd"
 
 __all__ = [
     "AnomalyError",
+    "CompiledFunction",
     "DivisionByZeroError",
     "DomainError",
     "GradcheckError",
@@ -40,6 +42,7 @@ __all__ = [
     "detect_anomaly",
     "grad",
     "gradcheck",
+    "jit",
     "maximum",
     "minimum",
     "no_grad",

@@ -81,3 +81,8 @@ class no_grad:  # noqa: N801 - named like the context manager users know from Py
     def __exit__(self, *exc_info):
         leave()
         return False
+
+
+# The recorder of `autograd.jit` while it traces a function in this thread or
+# task, else None: comparisons of Values and float(v) report to it (guards).
+tracing = contextvars.ContextVar("tracegrad_tracing", default=None)

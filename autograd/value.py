@@ -42,7 +42,7 @@ import math
 import operator
 
 from autograd.graph import backprop
-from autograd.mode import RECORDING, current_mode
+from autograd.mode import RECORDING, current_mode, tracing
 from autograd.mode import no_grad as no_grad  # re-exported: its home was this module
 
 
@@ -782,24 +782,28 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self):
+        tracer = tracing.get()
+        if tracer is not None:  # autograd.jit is tracing: the number read is a guard of the trace
+            tracer.read(self)
         return self.data
 
     # Ordering compares data; == and hash stay identity (see the module docstring).
+    # While autograd.jit traces, each comparison is recorded as a guard of the trace.
     def __lt__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is None else self.data < other
+        number = _compared(other)
+        return NotImplemented if number is None else _comparison(self, "<", other, number, self.data < number)
 
     def __le__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is None else self.data <= other
+        number = _compared(other)
+        return NotImplemented if number is None else _comparison(self, "<=", other, number, self.data <= number)
 
     def __gt__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is None else self.data > other
+        number = _compared(other)
+        return NotImplemented if number is None else _comparison(self, ">", other, number, self.data > number)
 
     def __ge__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is None else self.data >= other
+        number = _compared(other)
+        return NotImplemented if number is None else _comparison(self, ">=", other, number, self.data >= number)
 
     __hash__ = object.__hash__
 
@@ -872,6 +876,14 @@ class Value:
         _, gradients = backprop(self, gradient)
         for node, total_gradient in gradients.items():
             node.grad += total_gradient
+
+
+def _comparison(value, operator, other, number, result):
+    """`result` of `value OPERATOR other`, reported to `autograd.jit`'s recorder when it is tracing."""
+    tracer = tracing.get()
+    if tracer is not None:
+        tracer.compared(value, operator, other if isinstance(other, Value) else number, result)
+    return result
 
 
 def _compared(other):
