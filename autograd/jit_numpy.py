@@ -1,0 +1,572 @@
+"""Batch replay of a traced program with numpy: one array operation per op over the whole batch.
+
+Owns `batch`, which `CompiledFunction.batch(backend="numpy")` runs, and the
+plan it makes of a program's traced graph. The only module of `autograd` that
+imports numpy, and only when a batch is asked for; never `nn` or `viz`.
+
+The plan. Neurons are what makes a batch fast: the `weighted_sum` nodes that
+read the same inputs in the same order, with parameters as weights (and a
+parameter as bias), are one layer, computed as one matrix product
+`A @ W.T + b` for the whole batch, and their gradients as `G @ W`, `G.T @ A`
+and `G.sum(0)`. A unary op applied to every neuron of a layer (the
+activation) is one array operation on the layer's matrix. Every other node is
+one array operation on the batch's column of values. Each op's arithmetic is
+its own declaration run on arrays (`op.forward`, `op.derivative`); where a
+declaration calls a `math` function or compares (tanh, relu, ...), the array
+twin below is used, and where there is none, the declaration itself runs
+element by element (`numpy.vectorize`: right, not fast). Sums are reordered
+(a matrix product adds in its own order), so results agree with the per-row
+replay to rounding (about 1e-15 relative), not bit for bit.
+
+Rows whose recorded comparisons come out otherwise, or which meet a
+non-finite number, are run by the per-row path instead (which may trace
+again), so a batch never returns what the eager engine would not.
+"""
+
+import numpy as np
+
+from autograd.value import Value, node_op, op_arguments, total
+
+_COLUMN = "column"
+
+
+def batch(compiled, columns, gradient):
+    """`(values, input_gradients)` as arrays, parameter gradients summed into `.grad`: see CompiledFunction.batch."""
+    from autograd.jit import _rows, _RunningSums
+
+    count = _rows(columns, lazily=True)
+    static = sorted(compiled.static_argnums)
+    dynamic = [
+        np.asarray(column, dtype=float).reshape(count, -1) for p, column in enumerate(columns) if p not in static
+    ]
+    widths = [d.shape[1] for d in dynamic]
+    inputs = dynamic[0] if len(dynamic) == 1 else np.concatenate(dynamic, axis=1) if dynamic else np.zeros((count, 0))
+    if static:
+        groups = {}
+        for index, key in enumerate(zip(*(columns[p] for p in static))):
+            groups.setdefault(key, []).append(index)
+        groups = list(groups.values())
+    else:
+        groups = [range(count)]
+
+    def row(index):
+        return tuple(column[index] for column in columns)
+
+    values = np.zeros(count)
+    aux_values = {}
+    grads_x = np.zeros_like(inputs)
+    sums = _RunningSums()
+    for indices in groups:
+        first = row(indices[0])
+        key, flat = compiled._signature(first)
+        program = _program_for(compiled, key, first, flat)
+        redo = indices
+        if program is not None:
+            if program.numpy_plan is None:
+                program.numpy_plan = _Plan(program)
+            picked = np.arange(count) if indices.__class__ is range else np.array(indices, dtype=np.intp)
+            params = np.array([leaf.data for leaf in program.params], dtype=float)
+            group_inputs = inputs if indices.__class__ is range else inputs[picked]
+            out, aux, group_grads_x, grads_p, good = program.numpy_plan.run(group_inputs, params, gradient)
+            sums.add(program.params, grads_p.tolist())
+            if good.all():
+                values[picked] = out
+                grads_x[picked] = group_grads_x
+            else:
+                values[picked[good]] = out[good]
+                grads_x[picked[good]] = group_grads_x[good]
+            for position in np.flatnonzero(good).tolist():
+                if program.aux_count:
+                    aux_values[indices[position]] = aux[position].tolist()
+            redo = [indices[position] for position in np.flatnonzero(~good).tolist()]
+        for index in redo:  # the per-row path: guards that failed, non-finite numbers, untraceable programs
+            value, aux, row_grads, row_program, _ = compiled._run(row(index), gradient, sums)
+            values[index] = value
+            if row_program.aux_count:
+                aux_values[index] = aux
+            grads_x[index] = row_grads
+    for leaf, g in sums.totals().items():
+        leaf.grad += g
+    input_grads, start = [], 0
+    for position, column in enumerate(columns):
+        if position in static:
+            input_grads.append(None)
+            continue
+        width = widths[len([p for p in range(position) if p not in static])]
+        block = grads_x[:, start : start + width]
+        input_grads.append(block[:, 0] if np.ndim(column[0]) == 0 else block)
+        start += width
+    if aux_values:
+        return [(float(values[i]), aux_values[i]) for i in range(count)], tuple(input_grads)
+    return values, tuple(input_grads)
+
+
+def _program_for(compiled, key, args, flat):
+    """The newest traced program for `key` (tracing it on `args` when there is none), or None if it runs eagerly."""
+    programs = compiled._programs.get(key)
+    if not programs:
+        compiled._eager(args, key, flat, None, True)
+        programs = compiled._programs.get(key)
+    program = programs[0] if programs else None
+    return None if program is None or program.eager else program
+
+
+class _Plan:
+    """A program's graph as array operations: layers, activations over layers, and single nodes."""
+
+    def __init__(self, program):
+        graph = program.graph
+        self.aux_count = program.aux_count
+        self.input_count = len(graph.inputs)
+        self.param_count = len(program.params)
+        nodes = graph.nodes
+        self.slot = {node: k for k, node in enumerate(nodes)}
+        input_index = {node: i for i, node in enumerate(graph.inputs)}
+        param_index = {node: j for j, node in enumerate(program.params)}
+        self.where = {}  # slot -> ("input", i) | ("param", j) | (_COLUMN, matrix, j) | ("node", slot)
+        for node, i in input_index.items():
+            self.where[self.slot[node]] = ("input", i)
+        for node, j in param_index.items():
+            self.where[self.slot[node]] = ("param", j)
+        self.steps = []  # forward steps in order; the backward pass runs them reversed
+        self.matrix_count = 0
+        self._widths = []
+        layers = _layers(nodes, param_index)
+        activations = {}
+        done = set()
+        for node in nodes:
+            k = self.slot[node]
+            if k in self.where or k in done:
+                continue
+            group = layers.get(node)
+            if group is not None:
+                self._add_layer(group, param_index)
+                done.update(self.slot[n] for n in group)
+                activations.update(_activations(group, nodes))
+                continue
+            mapped = activations.get(node)
+            if mapped is not None:
+                self._add_map(mapped)
+                done.update(self.slot[n] for n in mapped)
+                continue
+            self._add_node(node)
+        self.output = self.slot[graph.output]
+        self.aux = [self.slot[a] for a in graph.aux]
+        self.guards = [
+            (_operand(self, left), operator, _operand(self, right), result)
+            for left, operator, right, result in graph.comparisons
+        ]
+        self.reads = [(self.slot[value], data) for value, data in graph.reads]
+        # The backward pass starts at the output; steps it does not reach (guards, aux) get no gradient.
+        reached = {self.slot[node] for node in graph.order}
+        self.backward_steps = [step for step in reversed(self.steps) if step.reached(reached)]
+
+    def _new_matrix(self, width):
+        self._widths.append(width)
+        self.matrix_count += 1
+        return self.matrix_count - 1
+
+    def _block(self, slots):
+        """How to read `slots` as one matrix.
+
+        ("matrix", id, columns or None for all in order), ("inputs", columns, None)
+        or ("stack", slots, None).
+        """
+        kinds = [self.where[k] for k in slots]
+        distinct = len(set(slots)) == len(slots)
+        if distinct and all(kind[0] == _COLUMN and kind[1] == kinds[0][1] for kind in kinds):
+            columns = [kind[2] for kind in kinds]
+            width = self._widths[kinds[0][1]]
+            return ("matrix", kinds[0][1], None if columns == list(range(width)) else np.array(columns, dtype=np.intp))
+        if distinct and all(kind[0] == "input" for kind in kinds):
+            return ("inputs", np.array([kind[1] for kind in kinds], dtype=np.intp), None)
+        return ("stack", slots, None)
+
+    def _add_layer(self, group, param_index):
+        count = len(group[0].parents) // 2
+        inputs = self._block([self.slot[x] for x in group[0].parents[count : 2 * count]])
+        weights = np.array([[param_index[w] for w in n.parents[:count]] for n in group], dtype=np.intp)
+        kind, matrix_in, columns = inputs
+        if kind == "matrix" and columns is not None and len(columns) == self._widths[matrix_in]:
+            # The inputs are all the columns of one matrix, in another order: permute the weights
+            # once here instead of the columns at every call (A[:, c] @ W.T == A @ W'.T, W'[:, c] = W).
+            permuted = np.empty_like(weights)
+            permuted[:, columns] = weights
+            weights, inputs = permuted, ("matrix", matrix_in, None)
+        has_bias = len(group[0].parents) % 2 == 1
+        biases = np.array([param_index[n.parents[-1]] for n in group], dtype=np.intp) if has_bias else None
+        matrix = self._new_matrix(len(group))
+        outs = [self.slot[n] for n in group]
+        for j, k in enumerate(outs):
+            self.where[k] = (_COLUMN, matrix, j)
+        self.steps.append(_LayerStep(matrix, outs, inputs, weights, biases))
+
+    def _add_map(self, mapped):
+        source = self.where[self.slot[mapped[0].parents[0]]][1]
+        matrix = self._new_matrix(len(mapped))
+        outs = [self.slot[n] for n in mapped]
+        for j, k in enumerate(outs):
+            self.where[k] = (_COLUMN, matrix, j)
+        self.steps.append(_MapStep(matrix, outs, source, mapped[0]))
+
+    def _add_node(self, node):
+        k = self.slot[node]
+        self.where[k] = ("node", k)
+        arguments = [(self.slot[a] if isinstance(a, Value) else None, a) for a in op_arguments(node)]
+        self.steps.append(_NodeStep(k, node, arguments))
+
+    def run(self, inputs, params, gradient):
+        """Forward and backward over the batch: (out, aux, input grads, summed parameter grads, good rows).
+
+        A row is good when its guards hold and its numbers are finite; the
+        others are left to the caller (their entries are not meaningful), and
+        the parameter gradients are those of the good rows alone.
+        """
+        rows = inputs.shape[0]
+        with np.errstate(all="ignore"):
+            state = _State(self, inputs, params, rows)
+            for step in self.steps:
+                step.forward(state)
+            good = np.isfinite(state.checksum)
+            for left, operator, right, result in self.guards:
+                test = _COMPARE[operator](state.get(left), state.get(right))
+                good &= np.broadcast_to(test if result else ~test, (rows,))
+            for k, data in self.reads:
+                good &= np.broadcast_to(state.get(k) == data, (rows,))
+            if not good.all():
+                return self._run_good_rows(inputs, params, gradient, good)
+            out = np.array(np.broadcast_to(state.get(self.output), (rows,)), dtype=float)
+            aux = np.stack([np.broadcast_to(state.get(a), (rows,)) for a in self.aux], axis=1) if self.aux else None
+            state.start_backward(self.output, np.full(rows, gradient))
+            for step in self.backward_steps:
+                step.backward(state)
+            grads_x, grads_p = state.grads_x, state.grads_p
+        if not (np.isfinite(grads_p).all() and np.isfinite(grads_x).all()):
+            return self._run_good_rows(inputs, params, gradient, np.isfinite(grads_x).all(axis=1) & False)
+        return out, (aux if aux is not None else np.zeros((rows, 0))), grads_x, grads_p, good
+
+    def _run_good_rows(self, inputs, params, gradient, good):
+        """`run` on the good rows only; the rest are marked not good."""
+        rows = inputs.shape[0]
+        out = np.zeros(rows)
+        aux = np.zeros((rows, len(self.aux)))
+        grads_x = np.zeros((rows, self.input_count))
+        grads_p = np.zeros(self.param_count)
+        if good.any():
+            sub = self.run(inputs[good], params, gradient)
+            out[good], aux[good], grads_x[good], grads_p = sub[0], sub[1], sub[2], sub[3]
+            good = good.copy()
+            good[good] = sub[4]
+        return out, aux, grads_x, grads_p, good
+
+
+class _State:
+    """The numbers of one batch run: values and gradients by slot, layer matrices, input and parameter grads."""
+
+    def __init__(self, plan, inputs, params, rows):
+        self.plan = plan
+        self.inputs = inputs
+        self.params = params
+        self.rows = rows
+        self.values = {}
+        self.matrices = [None] * plan.matrix_count
+        self.checksum = np.zeros(rows)
+        self.grads = {}
+        self.matrix_grads = [None] * plan.matrix_count
+        self.grads_x = np.zeros((rows, plan.input_count))
+        self.grads_p = np.zeros(plan.param_count)
+
+    def get(self, where):
+        """The value at `where` (a slot, or a number for a constant) as an array over rows or a scalar."""
+        if where.__class__ is float:
+            return where
+        kind = self.plan.where[where]
+        if kind[0] == "input":
+            return self.inputs[:, kind[1]]
+        if kind[0] == "param":
+            return self.params[kind[1]]
+        if kind[0] == _COLUMN:
+            return self.matrices[kind[1]][:, kind[2]]
+        return self.values[where]
+
+    def block(self, block):
+        """The values of a planned block of slots (see `_block`) as one (rows, width) matrix."""
+        kind, where, columns = block
+        if kind == "matrix":
+            matrix = self.matrices[where]
+            return matrix if columns is None else matrix[:, columns]
+        if kind == "inputs":
+            return self.inputs[:, where]
+        return np.stack([np.broadcast_to(self.get(k), (self.rows,)) for k in where], axis=1)
+
+    def start_backward(self, output, seed):
+        self.add_grad(output, seed)
+
+    def grad(self, k):
+        kind = self.plan.where[k]
+        if kind[0] == _COLUMN:
+            matrix = self.matrix_grads[kind[1]]
+            return None if matrix is None else matrix[:, kind[2]]
+        return self.grads.get(k)
+
+    def add_grad(self, k, contribution):
+        """Add a gradient (an array over rows, or a scalar for every row) into slot k."""
+        kind = self.plan.where[k]
+        if kind[0] == "input":
+            self.grads_x[:, kind[1]] += contribution
+        elif kind[0] == "param":
+            self.grads_p[kind[1]] += np.sum(np.broadcast_to(contribution, (self.rows,)))
+        elif kind[0] == _COLUMN:
+            matrix = self.matrix_grads[kind[1]]
+            if matrix is None:
+                matrix = self.matrix_grads[kind[1]] = np.zeros(self.matrices[kind[1]].shape)
+            matrix[:, kind[2]] += contribution
+        elif k in self.grads:
+            self.grads[k] = self.grads[k] + contribution
+        else:
+            self.grads[k] = np.broadcast_to(contribution, (self.rows,)).astype(float)
+
+    def add_block_grad(self, block, contribution):
+        """Add a (rows, width) gradient into a planned block of slots, in one operation where it is one matrix."""
+        kind, where, columns = block
+        if kind == "matrix":
+            grads = self.matrix_grads[where]
+            if grads is None:
+                grads = self.matrix_grads[where] = np.zeros(self.matrices[where].shape)
+            if columns is None:
+                grads += contribution
+            else:
+                grads[:, columns] += contribution  # the columns of one block are distinct
+        elif kind == "inputs":
+            self.grads_x[:, where] += contribution  # distinct input columns
+        else:
+            for j, k in enumerate(where):
+                self.add_grad(k, contribution[:, j])
+
+
+class _LayerStep:
+    """Neurons reading the same inputs: Y = A @ W.T + b."""
+
+    def __init__(self, matrix, outs, inputs, weights, biases):
+        self.matrix = matrix
+        self.outs = outs
+        self.inputs = inputs
+        self.weights = weights
+        self.biases = biases
+        # Shared parameters (the worked example's biases) need add.at; distinct ones a plain +=.
+        self.distinct_weights = len(np.unique(weights)) == weights.size
+        self.distinct_biases = biases is None or len(np.unique(biases)) == biases.size
+
+    def reached(self, reached):
+        return any(k in reached for k in self.outs)
+
+    def forward(self, state):
+        a = state.block(self.inputs)
+        w = state.params[self.weights]
+        y = a @ w.T
+        if self.biases is not None:
+            y = y + state.params[self.biases]
+        state.matrices[self.matrix] = y
+        state.checksum += y.sum(axis=1)
+        state.values[self] = (a, w)
+
+    def backward(self, state):
+        g = state.matrix_grads[self.matrix]
+        if g is None:
+            return
+        a, w = state.values[self]
+        state.add_block_grad(self.inputs, g @ w)
+        _add_into(state.grads_p, self.weights, g.T @ a, self.distinct_weights)
+        if self.biases is not None:
+            _add_into(state.grads_p, self.biases, g.sum(axis=0), self.distinct_biases)
+
+
+class _MapStep:
+    """One unary op over every neuron of a layer (its activation): one array operation on the matrix."""
+
+    def __init__(self, matrix, outs, source, example):
+        self.matrix = matrix
+        self.outs = outs
+        self.source = source
+        self.op = node_op(example)
+        self.constants = [a for a in op_arguments(example) if not isinstance(a, Value)]
+        self.position = next(i for i, a in enumerate(op_arguments(example)) if isinstance(a, Value))
+
+    def reached(self, reached):
+        return any(k in reached for k in self.outs)
+
+    def _arguments(self, x):
+        arguments = list(self.constants)
+        arguments.insert(self.position, x)
+        return arguments
+
+    def forward(self, state):
+        x = state.matrices[self.source]
+        y = _forward(self.op, self._arguments(x))
+        state.matrices[self.matrix] = y
+        state.checksum += y.sum(axis=1)
+
+    def backward(self, state):
+        g = state.matrix_grads[self.matrix]
+        if g is None:
+            return
+        x = state.matrices[self.source]
+        local = _derivative(self.op, state.matrices[self.matrix], self._arguments(x))[self.position]
+        contribution = g * local
+        if state.matrix_grads[self.source] is None:
+            state.matrix_grads[self.source] = np.array(np.broadcast_to(contribution, x.shape), dtype=float)
+        else:
+            state.matrix_grads[self.source] += contribution
+
+
+class _NodeStep:
+    """One node of any op: one array operation over the batch."""
+
+    def __init__(self, k, node, arguments):
+        self.k = k
+        self.op = node_op(node)
+        self.arguments = arguments  # (slot or None, the constant when None)
+
+    def reached(self, reached):
+        return self.k in reached
+
+    def _values(self, state):
+        return [state.get(slot) if slot is not None else constant for slot, constant in self.arguments]
+
+    def forward(self, state):
+        y = _forward(self.op, self._values(state))
+        state.values[self.k] = y
+        state.checksum += y
+
+    def backward(self, state):
+        g = state.grad(self.k)
+        if g is None:
+            return
+        local = _derivative(self.op, state.values[self.k], self._values(state))
+        for (slot, _), derivative in zip(self.arguments, local):
+            if slot is not None:
+                state.add_grad(slot, g * derivative)
+
+
+def _add_into(target, indices, values, distinct):
+    """target[indices] += values, with repeated indices adding up (np.add.at) only where there are any."""
+    if distinct:
+        target[indices] += values
+    else:
+        np.add.at(target, indices, values)
+
+
+def _operand(plan, x):
+    return plan.slot[x] if isinstance(x, Value) else float(x)
+
+
+def _layers(nodes, param_index):
+    """`weighted_sum` nodes grouped into layers: {node: its layer}.
+
+    A layer's neurons read the same inputs in the same order, with parameters
+    as weights (and as bias, if they have one).
+    """
+    groups = {}
+    for node in nodes:
+        if node.op != "weighted_sum" or not node.parents:
+            continue
+        parents = node.parents
+        count = len(parents) // 2
+        if count == 0:
+            continue
+        weights = parents[:count]
+        bias = parents[2 * count :]
+        if not all(w in param_index for w in weights) or not all(b in param_index for b in bias):
+            continue
+        key = (tuple(parents[count : 2 * count]), len(bias))
+        groups.setdefault(key, []).append(node)
+    return {node: group for group in groups.values() for node in group}
+
+
+def _activations(group, nodes):
+    """A unary op applied, with the same constants, to every neuron of `group`: {each such node: all, in order}."""
+    consumers = {neuron: [] for neuron in group}
+    for node in nodes:
+        if len(node.parents) == 1 and node.parents[0] in consumers:
+            consumers[node.parents[0]].append(node)
+    chosen = []
+    for neuron in group:
+        users = consumers[neuron]
+        if len(users) != 1:
+            return {}
+        chosen.append(users[0])
+    first = chosen[0]
+    signature = (node_op(first), tuple(a for a in op_arguments(first) if not isinstance(a, Value)))
+    for node in chosen:
+        if (node_op(node), tuple(a for a in op_arguments(node) if not isinstance(a, Value))) != signature:
+            return {}
+    return dict.fromkeys(chosen, chosen)
+
+
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+def _forward(op, arguments):
+    """The op's forward on arrays: its own declaration where that works on arrays, else its twin or elementwise."""
+    twin = _FORWARD_TWINS.get(op)
+    if twin is not None:
+        return np.asarray(twin(*arguments), dtype=float)
+    try:
+        result = op.forward(*arguments)
+        if isinstance(result, np.ndarray) or all(not isinstance(a, np.ndarray) for a in arguments):
+            return np.asarray(result, dtype=float)
+    except Exception:
+        pass
+    return np.asarray(np.vectorize(op.forward, otypes=[float])(*arguments), dtype=float)
+
+
+def _derivative(op, out, arguments):
+    """The op's local derivatives on arrays, one per argument (as `op.derivative`)."""
+    twin = _DERIVATIVE_TWINS.get(op)
+    if twin is not None:
+        return twin(out, *arguments)
+    try:
+        local = tuple(op.derivative(out, *arguments))
+        if all(isinstance(x, (np.ndarray, float, int)) for x in local):
+            return local
+    except Exception:
+        pass
+    count = len(arguments)
+    return tuple(
+        np.vectorize(lambda o, *a, i=i: float(op.derivative(o, *a)[i]), otypes=[float])(out, *arguments)
+        for i in range(count)
+    )
+
+
+_SUM_OP = node_op(total([Value(0.0), Value(0.0)]))  # the op of `total`, found by using it
+
+
+def _twins():
+    """Array twins of the built-in ops whose declarations call `math` or compare, found by the ops themselves."""
+
+    def op(method):
+        return method.op
+
+    forward = {
+        op(Value.exp): np.exp,
+        op(Value.log): np.log,
+        op(Value.tanh): np.tanh,
+        op(Value.sin): np.sin,
+        op(Value.cos): np.cos,
+        op(Value.sqrt): np.sqrt,
+        op(Value.__abs__): np.abs,
+        op(Value.relu): lambda x: np.maximum(x, 0.0),  # NaN stays NaN, as in the engine
+        _SUM_OP: lambda *terms: np.sum(np.broadcast_arrays(*terms), axis=0),
+        op(Value.sigmoid): lambda x: np.where(x >= 0.0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x))),
+    }
+    derivative = {
+        op(Value.relu): lambda out, x: (np.greater(x, 0.0).astype(float),),
+        op(Value.__abs__): lambda out, x: (np.sign(x),),
+        op(Value.sin): lambda out, x: (np.cos(x),),
+        op(Value.cos): lambda out, x: (-np.sin(x),),
+        op(Value.sqrt): lambda out, x: (np.where(out != 0.0, 0.5 / out, np.inf),),
+    }
+    return forward, derivative
+
+
+_FORWARD_TWINS, _DERIVATIVE_TWINS = _twins()
