@@ -10,7 +10,7 @@ Sums are one `total` node. A loss labels its result and each example's term
 `explain` from their expression.
 """
 
-from autograd import Value, total
+from autograd import Value, maximum, total
 from nn.checks import ArgumentError, as_number, as_value, check_count, check_sequence, shown
 
 
@@ -102,9 +102,11 @@ def cross_entropy(logits, target_index):
     """-log softmax(logits)[target] = log sum_j e^(z_j) - z_target; d/dz_j = softmax_j - [j == target].
 
     Computed stably as m + log sum_j e^(z_j - m) - z_target with m = max_j z_j,
-    a constant (its gradient through both terms cancels exactly), so every
-    exponent is <= 0 and nothing overflows: logits [1000, 0] give finite
-    numbers.
+    so every exponent is <= 0 and nothing overflows: logits [1000, 0] give
+    finite numbers. m is made by `maximum` ops, part of the graph rather than a
+    number read off `.data`, so a traced step (`autograd.jit`) recomputes it
+    for every example; its gradient through the two terms cancels
+    (1 - sum_j softmax_j = 0, to rounding).
     """
     check_sequence(logits, "cross_entropy: logits", "a non-empty list")
     if len(logits) == 0:
@@ -116,7 +118,9 @@ def cross_entropy(logits, target_index):
             f"got {shown(target_index)}"
         )
     logits = [_value(z, f"cross_entropy: logits[{index}]") for index, z in enumerate(logits)]
-    largest = max(z.data for z in logits)
+    largest = logits[0]
+    for z in logits[1:]:
+        largest = maximum(largest, z)
     shifted = [z - largest for z in logits]
     log_sum = _labelled(total([s.exp() for s in shifted]).log(), "log Σ exp")
     return _labelled(log_sum - shifted[target_index], "cross_entropy")
