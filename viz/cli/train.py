@@ -61,6 +61,11 @@ OPTIONS = (
     option("--batch-size", type=positive(int), help="examples per update (default: all; shipped sets: below)"),
     option("--l2", type=float, default=1e-4, help="L2 penalty on the weights (default 1e-4)"),
     option("--seed", type=int, default=0, help="seed of the data and the initial weights"),
+    option(
+        "--eager",
+        action="store_true",
+        help="build the graph of every step (default: replay one traced example per step, same numbers, faster)",
+    ),
     option("--save", metavar="PATH", help="write the trained weights as JSON"),
     option("--load", metavar="PATH", help="start from weights saved by --save"),
     option("--plots", type=Path, default=Path("."), help="directory for the PNG plots (default .)"),
@@ -125,6 +130,7 @@ def _train(model, inputs, targets, loss, optimizer, args, rng, out):
                 callback=report,
                 l2=args.l2,
                 rng=rng,
+                compiled=not args.eager,
             )
         except KeyboardInterrupt:
             interrupted = True
