@@ -33,6 +33,7 @@ with their numbers in one line; `str()`, `print(report)` and the message of
 
 import inspect
 import math
+import textwrap
 from collections import namedtuple
 
 from autograd.anomaly import detect_anomaly, origin_of
@@ -101,8 +102,8 @@ class GradcheckReport:
 
     def __str__(self):
         lines = [
-            f"gradcheck order {self.order} {self._verdict()} "
-            f"(tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; eps={self.eps:g})",
+            f"gradcheck order {self.order} {self._verdict()}",
+            f"  tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; step eps={self.eps:g}",
             f"  {'entry':<22} {'analytic':>16} {'numeric':>16} {'abs_err':>10} {'rel_err':>10}",
         ]
         for row in self.rows:
@@ -111,7 +112,7 @@ class GradcheckReport:
                 f"  {self.entry_name(row.index):<22} {row.analytic:>16.9g} {row.numeric:>16.9g} "
                 f"{row.abs_err:>10.3g} {row.rel_err:>10.3g}{mark}"
             )
-        lines.extend(f"  note: {note}" for note in self.notes)
+        lines.extend(_wrapped("  note: ", note) for note in self.notes)
         return "\n".join(lines)
 
     def __repr__(self):
@@ -127,6 +128,21 @@ class GradcheckReport:
             f"<gradcheck order {self.order} FAILED, {len(self.failures)} of {len(self.rows)} entries: "
             f"{shown}{more}{note}; print(report) for the table>"
         )
+
+
+_WIDTH = 96  # reports read in an 80-100 column terminal
+
+
+def _wrapped(lead, text):
+    """`lead` + `text` wrapped at _WIDTH columns, continuation lines indented under the text."""
+    return textwrap.fill(
+        text,
+        _WIDTH,
+        initial_indent=lead,
+        subsequent_indent=" " * len(lead),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _relative(abs_err, numeric):
@@ -405,12 +421,12 @@ class LocalCheckReport:
 
     def __str__(self):
         lines = [
-            f"{self._summary()} (tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; "
-            f"eps={self.eps:g})"
+            self._summary(),
+            f"  tolerance atol + rtol*|numeric| with atol={self.atol:g}, rtol={self.rtol:g}; step eps={self.eps:g}",
         ]
-        lines.extend(f"  {self.failure_text(row)}  <-- FAIL" for row in self.failures)
+        lines.extend(_wrapped("  FAIL ", self.failure_text(row)) for row in self.failures)
         lines.extend(
-            f"  not comparable: {self.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}"
+            _wrapped("  not comparable: ", f"{self.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}")
             for row, reason in self.not_comparable
         )
         return "\n".join(lines)
