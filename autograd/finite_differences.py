@@ -39,7 +39,7 @@ from collections import namedtuple
 from autograd.anomaly import detect_anomaly, origin_of
 from autograd.differentiate import grad
 from autograd.graph import topological_order
-from autograd.value import Value, forward_at, node_op
+from autograd.value import Value, forward_at, node_op, op_arguments
 
 Row = namedtuple("Row", "index analytic numeric abs_err rel_err")
 Row.__doc__ = "One checked entry: the analytic and numeric derivative and their errors."
@@ -224,6 +224,9 @@ def _diagnose_again(fn, variables, order, eps, atol, rtol):
         return None
 
 
+_SHOWN = 3  # a failing gradcheck names this many wrong (and not comparable) edges, then counts the rest
+
+
 def _diagnose(roots, eps, atol, rtol):
     """Notes for a failed gradcheck from `check_local` over the graphs of `roots`: wrong nodes first, then kinks."""
     positions = _checked_nodes(roots)
@@ -232,11 +235,17 @@ def _diagnose(roots, eps, atol, rtol):
     notes = [
         f"wrong local derivative (check_local) at {local.name(row.node)}, {_operand_name(row.node, row.index)}: "
         f"recorded {row.analytic:.9g}, central differences of the op give {row.numeric:.9g}"
-        for row in local.failures
+        for row in local.failures[:_SHOWN]
     ]
+    if len(local.failures) > _SHOWN:
+        ops = ", ".join(repr(op) for op in dict.fromkeys(row.node.op for row in local.failures))
+        notes.append(f"... and {len(local.failures) - _SHOWN} more wrong local derivatives (ops: {ops})")
     notes.extend(
-        f"{local.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}" for row, reason in not_comparable
+        f"{local.name(row.node)}, {_operand_name(row.node, row.index)}: {reason}"
+        for row, reason in not_comparable[:_SHOWN]
     )
+    if len(not_comparable) > _SHOWN:
+        notes.append(f"... and {len(not_comparable) - _SHOWN} more local derivatives not comparable")
     return notes
 
 
@@ -334,14 +343,27 @@ _SHRINK = 0.75  # a one-sided jump that does not shrink with the step is a kink,
 
 
 def _replay(node):
-    """A function of floats that re-runs `node`'s op at other values of its parents.
+    """A function of floats that re-runs `node`'s op at other values of its parents (its constants kept).
 
-    The op's own forward with the node's numbers filled in (`forward_at`), so it
-    raises where the op would. None for a node with no op to re-run.
+    The op's own forward, through the engine's `forward_at`, so it raises
+    where the op would. None for a node whose op is not known (made by hand).
     """
     if node_op(node) is None:
         return None
     return lambda *xs: forward_at(node, xs)
+
+
+def _kink_reason(node, eps):
+    """Why the kinks the op declares make central differences unfair at the node's inputs, or None."""
+    kink = getattr(node_op(node), "kink", None)
+    if kink is None:
+        return None
+    distance = kink(*[a.data if isinstance(a, Value) else a for a in op_arguments(node)])
+    if distance == 0.0:
+        return f"at a kink of {node.op}, where its recorded derivative is a convention"
+    if distance <= eps:
+        return f"{distance:.3g} from a kink of {node.op}, which a step of eps crosses"
+    return None
 
 
 def describe_node(node, position=None):
@@ -496,11 +518,13 @@ def _check_nodes(nodes, eps, atol, rtol):
     for node in nodes:
         forward = _replay(node)
         point = [parent.data for parent in node.parents]
+        declared = _kink_reason(node, eps) if forward is not None else None
         for index, analytic in enumerate(node.local_grads):
             if forward is None:
-                numeric, reason = math.nan, "its op cannot be re-run (no op of this name)"
+                numeric, reason = math.nan, "its op cannot be re-run (a node made by hand)"
             else:
                 numeric, reason = _check_edge(forward, point, index, analytic, eps, atol, rtol)
+                reason = declared or reason
             row = _row(index, analytic, numeric)
             row = LocalRow(node, *row)
             rows.append(row)

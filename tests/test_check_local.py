@@ -9,12 +9,13 @@ reported as not comparable, never as failures.
 import math
 import os
 import random
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import LocalCheckReport, Value, check_local, gradcheck, topological_order
+from autograd import LocalCheckReport, Value, check_local, define_op, grad, gradcheck, maximum, topological_order
 from nn import MLP, mse
 
 ROW_FIELDS = ("node", "index", "analytic", "numeric", "abs_err", "rel_err")
@@ -84,13 +85,23 @@ def test_a_failing_gradcheck_through_the_tampered_mlp_names_the_node():
     assert f"made at {os.path.relpath(__file__)}:" in report.notes[0]
 
 
+# The same function as relu, declared without telling check_local where its kink is.
+plain_relu = define_op("plain_relu", lambda x: max(x, 0.0), lambda out, x: (1.0 if x > 0.0 else 0.0,))
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (lambda x: x.relu(), "at a kink or jump"),
-        (lambda x: abs(x), "at a kink or jump"),
-        (lambda x: (x + 1e-8).relu(), "at a kink or jump, or within eps of one"),
-        (lambda x: (x + 7e-7).relu(), "a kink or jump lies within eps"),
+        # Ops that declare their kinks (the built-ins) are told by the declaration...
+        (lambda x: x.relu(), "at a kink of relu, where its recorded derivative is a convention"),
+        (lambda x: abs(x), "at a kink of abs"),
+        (lambda x: (x + 1e-8).relu(), "1e-08 from a kink of relu, which a step of eps crosses"),
+        (lambda x: x.floor(), "at a kink of floor"),
+        (lambda x: maximum(x, 0.0), "at a kink of maximum"),
+        # ... the others by comparing one-sided slopes at two steps.
+        (lambda x: plain_relu(x), "at a kink or jump"),
+        (lambda x: plain_relu(x + 1e-8), "at a kink or jump, or within eps of one"),
+        (lambda x: plain_relu(x + 7e-7), "a kink or jump lies within eps"),
         (lambda x: x.sqrt(), "not defined within eps"),
         (lambda x: (x + 1e-7).log(), "not defined within eps"),
     ],
@@ -198,3 +209,74 @@ def test_domain_errors_of_the_op_are_not_comparable_not_raised():
     (row,) = report.rows
     assert math.isnan(row.numeric)
     assert "sqrt: needs x >= 0" in report.not_comparable[0][1]
+
+
+# A define_op with a derivative planted wrong, inside an MLP-sized graph: the
+# activation of every hidden neuron. The right one says d/dx softsign = 1/(1+|x|)^2;
+# the wrong one forgets the square.
+def _softsign(x):
+    return x / (1.0 + abs(x))
+
+
+softsign = define_op("softsign", _softsign, lambda out, x: (1.0 / ((1.0 + abs(x)) * (1.0 + abs(x))),))
+bad_softsign = define_op("bad_softsign", _softsign, lambda out, x: (1.0 / (1.0 + abs(x)),))
+
+
+def softsign_net(activation, w0, w1, seed=0):
+    """Two inputs scaled by w0, w1 through 3 -> 6 -> 6 -> 1 with `activation` in the hidden layers: 260 op nodes."""
+    rng = random.Random(seed)
+    sizes = [3, 6, 6]
+    samples = [[0.3, -0.2, 0.9], [-0.7, 0.4, 0.1]]
+    total_loss = 0.0
+    weights = [[[rng.uniform(-1, 1) for _ in range(n_in)] for _ in range(n_out)] for n_in, n_out in pairwise(sizes)]
+    for sample in samples:
+        h = [w0 * sample[0], w1 * sample[1], Value(sample[2])]
+        for layer, rows in enumerate(weights):
+            h = [activation(sum((w * x for w, x in zip(row, h)), Value(0.0))) for row in rows]
+            for i, node in enumerate(h):
+                node.label = f"h{layer}.{i}"
+        total_loss = total_loss + sum(h, Value(0.0)) ** 2
+    return total_loss
+
+
+def test_a_wrong_define_op_in_an_mlp_graph_is_named_by_check_local():
+    loss = softsign_net(bad_softsign, Value(0.8, label="w0"), Value(-0.5, label="w1"))
+    assert sum(1 for node in topological_order(loss) if node.parents) >= 50
+    report = check_local(loss)
+    assert not report
+    bad = [node for node in topological_order(loss) if node.op == "bad_softsign"]
+    assert report.failing_nodes == bad  # every one of them, and nothing else
+    assert {row.node.op for row in report.failures} == {"bad_softsign"}
+    text = str(report)
+    assert f"check_local FAILED: {len(bad)} nodes with a wrong local derivative" in text
+    assert "(op 'bad_softsign', label 'h0.0')" in text
+
+
+def test_a_wrong_define_op_in_an_mlp_graph_is_named_by_a_failing_gradcheck():
+    report = gradcheck(lambda w0, w1: softsign_net(bad_softsign, w0, w1), [0.8, -0.5])
+    assert not report
+    assert any(
+        "wrong local derivative (check_local) at node" in note and "bad_softsign" in note for note in report.notes
+    )
+    assert "(op 'bad_softsign', label 'h" in repr(report)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_the_right_define_op_in_the_same_graph_passes(order):
+    assert check_local(softsign_net(softsign, Value(0.8), Value(-0.5)))
+    report = gradcheck(lambda w0, w1: softsign_net(softsign, w0, w1), [0.8, -0.5], order=order)
+    assert report, str(report)
+
+
+def test_check_local_sees_the_constants_that_are_part_of_an_op():
+    x = Value(1.3, label="x")
+    out = (x * 0.5 - 2.0) ** 3
+    report = check_local(out)
+    assert report, str(report)
+    assert [row.numeric for row in report.rows] == pytest.approx([0.5, 1.0, 3 * (1.3 * 0.5 - 2.0) ** 2], rel=1e-7)
+
+
+def test_a_second_derivative_graph_is_checked_too():
+    x = Value(0.7, label="x")
+    (slope,) = grad(x.sin() * x.exp(), [x], create_graph=True)
+    assert check_local(slope)

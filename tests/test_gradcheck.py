@@ -296,7 +296,7 @@ def test_a_point_closer_to_a_kink_than_the_step_is_named_in_the_report():
     made = f"made at {os.path.relpath(__file__)}:"
     text = " ".join(str(report).split())  # notes are wrapped at 96 columns
     assert f"node #1 (op 'relu', {made}" in text
-    assert "input 0 'x' = 1e-08: at a kink or jump, or within eps of one" in text
+    assert "input 0 'x' = 1e-08: 1e-08 from a kink of relu, which a step of eps crosses" in text
 
 
 @pytest.mark.parametrize("inputs", [[], ["1.5"], [True], [None]])
