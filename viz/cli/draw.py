@@ -23,11 +23,12 @@ from viz.cli.common import (
     number,
     option,
 )
-from viz.dot import VIEWS
+from viz.dot import DRAWING_DIGITS, VIEWS
 from viz.expression import Expression, parse_assignments
 from viz.render import FORMATS, check_output
 
 HTML_SUFFIXES = (".html", ".htm")
+TABLE_DIGITS = 9  # decimal places in the table unless --digits says otherwise
 
 _EXPRESSION = option("expression", metavar="EXPR", help="e.g. 'log(1 + exp(-y*s))'")
 _ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable")
@@ -49,8 +50,9 @@ DRAW_OPTIONS = (
     option(
         "--digits",
         type=digit_count,
-        default=9,
-        help="precision: decimal places in the table, significant digits in the drawing (default 9)",
+        default=None,
+        help=f"precision: decimal places in the table (default 9), significant digits in the drawing "
+        f"(default {DRAWING_DIGITS})",
     ),
     option(
         "--view",
@@ -60,6 +62,11 @@ DRAW_OPTIONS = (
         "(an expression without neurons is drawn as a graph)",
     ),
     _ANOMALY,
+    option(
+        "--highlight",
+        metavar="NAME",
+        help="draw the paths from the variable NAME to the result in colour, as explain walks them",
+    ),
 )
 
 GRADCHECK_OPTIONS = (
@@ -96,6 +103,11 @@ def run_draw(args):
     if args.html is not None:
         check_output_file(args.html, "--html", HTML_SUFFIXES)
     expression, values = _expression_and_values(args)
+    if args.highlight is not None and args.highlight not in expression.variables:
+        raise UsageError(
+            f"--highlight: {args.highlight!r} is not a variable of {expression.text!r}; "
+            f"its variables are {', '.join(expression.variables) or 'none'}"
+        )
     with _anomaly_mode(args):
         root, leaves = expression.evaluate_with_leaves(values)
         if root.parents:
@@ -104,18 +116,21 @@ def run_draw(args):
         root.backward()
     out = console()
     text = escape(expression.text)
-    table = Table(title=f"{text} = {number(root.data, args.digits)}")
+    digits = TABLE_DIGITS if args.digits is None else args.digits
+    table = Table(title=f"{text} = {number(root.data, digits)}")
     table.add_column("variable")
     table.add_column("value", justify="right")
     table.add_column(f"d({text})/d(variable)", justify="right")
     for name, node in leaves.items():
-        table.add_row(name, number(node.data, args.digits), number(node.grad, args.digits))
+        table.add_row(name, number(node.data, digits), number(node.grad, digits))
     out.print(table)
     if args.out is not None:
-        path = render(root, args.out, digits=args.digits, view=args.view)
+        highlight = leaves.get(args.highlight) if args.highlight is not None else None
+        drawing_digits = DRAWING_DIGITS if args.digits is None else args.digits
+        path = render(root, args.out, digits=drawing_digits, view=args.view, highlight=highlight)
         out.print(f"drawing written to {escape(str(path))}")
     if args.html is not None:
-        path = to_html(root, args.html, digits=args.digits)
+        path = to_html(root, args.html, digits=digits)
         out.print(f"step-by-step page written to {escape(str(path))}")
     return EXIT_OK
 

@@ -12,10 +12,12 @@ from nn import worked_example as example
 from viz import explain, render, to_html
 from viz.cli import common
 from viz.cli.common import number, option
-from viz.dot import VIEWS
+from viz.dot import DRAWING_DIGITS, VIEWS
 from viz.render import FORMATS, check_output
 
 HTML_SUFFIXES = (".html", ".htm")
+TABLE_DIGITS = 9  # decimal places in the tables, significant digits in explain, unless --digits says otherwise
+EXPLAIN_WIDTH = 100  # columns
 
 OPTIONS = (
     option("--steps", type=common.positive(int), default=10_000, help="training steps (default 10000)"),
@@ -31,9 +33,14 @@ OPTIONS = (
     option(
         "--digits",
         type=common.digit_count,
-        default=9,
-        help="precision: decimal places in the tables, significant digits in the explanations and the drawing "
-        "(default 9)",
+        default=None,
+        help="precision: decimal places in the tables and significant digits in the explanations (default 9), "
+        f"significant digits in the drawing (default {DRAWING_DIGITS})",
+    ),
+    option(
+        "--highlight",
+        metavar="NODE",
+        help="draw the paths from NODE to E_total in colour, as explain walks them (default: the first --explain NODE)",
     ),
     option(
         "--out",
@@ -124,18 +131,15 @@ def _print_training(out, args, graph, digits):
         f"  E_total after {args.steps} {steps} = {number(many.error, digits)} ({many.error:.8e}); outputs "
         f"{number(many.outputs[0], digits)} and {number(many.outputs[1], digits)} for targets "
         f"{example.TARGETS['o1']} and {example.TARGETS['o2']}",
-        soft_wrap=True,
     )
     if args.order == "published":
         out.print(
             f"[italic]Why these differ from exact backprop:[/italic] {escape(example.WHY_PUBLISHED_DIFFERS)}",
-            soft_wrap=True,
         )
     elif args.lr == example.LEARNING_RATE and not args.train_biases:
         published = example.PUBLISHED_LATER["E_total after 1 step"]
         out.print(
             f"The post itself prints {published} after one step: see --order published for why it differs.",
-            soft_wrap=True,
         )
 
 
@@ -146,6 +150,13 @@ def run_example(args):
         raise common.UsageError(
             f"--explain: no node labelled {unknown[0]!r}; the labels are {', '.join(example.LABELS)}"
         )
+    highlighted = args.highlight if args.highlight is not None else next(iter(args.explain), None)
+    if highlighted is not None and highlighted not in example.LABELS:
+        raise common.UsageError(
+            f"--highlight: no node labelled {highlighted!r}; the labels are {', '.join(example.LABELS)}"
+        )
+    digits = TABLE_DIGITS if args.digits is None else args.digits
+    drawing_digits = DRAWING_DIGITS if args.digits is None else args.digits
     if args.out is None and args.html is None:
         args.out = "worked_example.svg"
     if args.out is not None:
@@ -161,19 +172,28 @@ def run_example(args):
     out.print(
         f"inputs i1 = {example.INPUTS['i1']}, i2 = {example.INPUTS['i2']}; targets {example.TARGETS['o1']} and "
         f"{example.TARGETS['o2']}; learning rate {args.lr}; b1 and b2 are each shared by a layer's two neurons.",
-        soft_wrap=True,
     )
-    _print_passes(out, graph, args.digits)
+    _print_passes(out, graph, digits)
     for name in explained:
-        out.print(explain(root, graph[name], digits=args.digits), markup=False, soft_wrap=True)
+        # Never wider than 100 columns, nor than the terminal: explain breaks its own lines, aligned.
+        width = max(40, min(EXPLAIN_WIDTH, out.width))
+        out.print(explain(root, graph[name], digits=digits, width=width), markup=False, soft_wrap=True)
         out.print()
-    _print_training(out, args, graph, args.digits)
+    _print_training(out, args, graph, digits)
 
     if args.out is not None:
-        path = render(root, args.out, groups=example.neuron_groups(graph), digits=args.digits, view=args.view)
+        highlight = graph[highlighted] if highlighted is not None else None
+        path = render(
+            root,
+            args.out,
+            groups=example.neuron_groups(graph),
+            digits=drawing_digits,
+            view=args.view,
+            highlight=highlight,
+        )
         out.print(f"drawing written to {escape(str(path))}")
     if args.html is not None:
-        path = to_html(root, args.html, digits=args.digits, title="The worked example, step by step")
+        path = to_html(root, args.html, digits=digits, title="The worked example, step by step")
         out.print(f"step-by-step page written to {escape(str(path))}")
     return common.EXIT_OK
 
