@@ -8,6 +8,7 @@ training.
 
     .venv/bin/python examples/digits.py              # both networks, a few minutes
     .venv/bin/python examples/digits.py --hidden 32  # only the wider one
+    .venv/bin/python examples/digits.py --eager      # without the compiled step (autograd.jit), to compare
 
 `tracegrad train digits` does the same from the command line, with a
 progress bar and plots. Uses only the public API.
@@ -24,7 +25,7 @@ from nn.init import fan_in_uniform
 RECIPES = {10: 20, 32: 20}
 
 
-def train_digits(hidden, epochs, *, seed=0, lr=0.01, batch_size=32, report=None):
+def train_digits(hidden, epochs, *, seed=0, lr=0.01, batch_size=32, report=None, compiled=True):
     """Train 64-`hidden`-10 on the seeded 80% split; returns (test accuracy, model, CPU seconds of training)."""
     rng = random.Random(seed)
     images, labels = load_digits()
@@ -44,6 +45,7 @@ def train_digits(hidden, epochs, *, seed=0, lr=0.01, batch_size=32, report=None)
         batch_size=batch_size,
         rng=rng,
         callback=report,
+        compiled=compiled,
     )
     seconds = time.process_time() - started
     return accuracy(predict_classes(model, x_test), y_test), model, seconds
@@ -53,10 +55,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hidden", type=int, choices=sorted(RECIPES), help="train only this network")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--eager", action="store_true", help="build the graph every step instead of the compiled step")
     args = parser.parse_args()
     for hidden in [args.hidden] if args.hidden else sorted(RECIPES):
         epochs = RECIPES[hidden]
-        print(f"64-{hidden}-10, {epochs} epochs, Adam lr 0.01, batches of 32, seed {args.seed}", flush=True)
+        mode = "eager" if args.eager else "compiled"
+        print(f"64-{hidden}-10, {epochs} epochs, Adam lr 0.01, batches of 32, seed {args.seed}, {mode}", flush=True)
 
         def report(epoch):
             if (epoch.epoch + 1) % 5 == 0:
@@ -65,7 +69,7 @@ def main():
                     flush=True,
                 )
 
-        score, _, seconds = train_digits(hidden, epochs, seed=args.seed, report=report)
+        score, _, seconds = train_digits(hidden, epochs, seed=args.seed, report=report, compiled=not args.eager)
         print(f"  held-out accuracy {score:.1%} on 360 test images ({seconds:.0f} s of CPU for training)\n", flush=True)
 
 
