@@ -3,7 +3,8 @@
 Standard library and `autograd` only; never imports `viz`.
 
 - `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files of at most `MAX_WEIGHT_FILE_BYTES`)
-- `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP` (at most `MAX_PARAMETERS` parameters)
+- `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP`
+- `nn.shapes`: the size and shape checks of layers (at most `MAX_PARAMETERS` parameters)
 - `nn.losses`: `squared_error`, `mse`, `hinge`, `binary_cross_entropy`, `cross_entropy`
 - `nn.optim`: `SGD`, `Adam`
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals` (at most `MAX_SAMPLES` points)
@@ -26,7 +27,7 @@ from nn import micrograd  # imported so that `import nn` gives `nn.micrograd` to
 from nn.checks import ArgumentError
 from nn.datasets import DATASETS, MAX_SAMPLES, circles, spirals, two_moons, xor
 from nn.functional import softmax
-from nn.layers import ACTIVATIONS, MAX_PARAMETERS, MLP, Layer, Neuron, Sequential
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
 from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
 from nn.metrics import accuracy, confusion_matrix, predict_classes
@@ -42,6 +43,7 @@ from nn.preprocessing import (
     train_test_split,
 )
 from nn.rnn import RNN
+from nn.shapes import MAX_PARAMETERS
 from nn.training import EpochReport, evaluate, fit
 
 __tracegrad__ = "nn"

@@ -1,8 +1,8 @@
 """`Neuron`, `Layer`, `Sequential` and `MLP`: models built from Values.
 
 Owns the model shapes, their initialisation and their forward passes. Imports
-`random` from the standard library, `autograd` (`Value`, `weighted_sum`),
-`nn.checks` and `nn.module`; never `viz`.
+`autograd` (`Value`, `weighted_sum`), `nn.checks`, `nn.module` and
+`nn.shapes` (the size and shape checks); never `viz`.
 
 A neuron's net input is ONE `weighted_sum` node whose parents are its weights,
 its inputs and its bias, with local derivatives x_i, w_i and 1; the activation
@@ -21,17 +21,13 @@ Python's module-level `random`, so `random.seed(k)` makes a model
 reproducible (as in micrograd, and as `torch.manual_seed`); an explicit `rng`
 wins and leaves the module-level generator alone.
 
-A model is refused, before anything is allocated, past `MAX_PARAMETERS`.
+A model is refused, before anything is allocated, past `nn.MAX_PARAMETERS` (see `nn.shapes`).
 """
 
 from autograd import Value, weighted_sum
-from nn.checks import ArgumentError, as_value, check_count, check_flag, check_rng, is_sequence, shown
+from nn.checks import ArgumentError, as_value, check_flag, check_rng, is_sequence, shown
 from nn.module import Module
-
-# The most parameters a model may have. Each is a Python object of about 100 bytes and each
-# forward pass makes several more nodes per parameter: a model far past this would take all memory
-# (MLP(2, [10**9]) reached 11 GB before failing) long before a scalar engine could train it.
-MAX_PARAMETERS = 1_000_000
+from nn.shapes import check_matrix, check_neuron_labels, check_size, check_sizes, shape_of
 
 # Activation name -> the Value method applying it (None: the net input is the output).
 ACTIVATIONS = {"linear": None, "sigmoid": Value.sigmoid, "tanh": Value.tanh, "relu": Value.relu}
@@ -48,9 +44,9 @@ class Neuron(Module):
         if weights is None:
             weights = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
         elif not is_sequence(weights):
-            raise TypeError(f"Neuron: weights must be a list of {nin} numbers, got {_shape_of(weights)}")
+            raise TypeError(f"Neuron: weights must be a list of {nin} numbers, got {shape_of(weights)}")
         elif len(weights) != nin:
-            raise ArgumentError(f"Neuron: weights must be {nin} numbers (one per input), got {_shape_of(weights)}")
+            raise ArgumentError(f"Neuron: weights must be {nin} numbers (one per input), got {shape_of(weights)}")
         self.weights = [_parameter(w, _named(label, f"w{i}"), f"Neuron: weights[{i}]") for i, w in enumerate(weights)]
         self.bias = _parameter(0.0 if bias is None else bias, _named(label, "b"), "Neuron: bias")
         self.activation = activation
@@ -122,17 +118,17 @@ class Layer(Module):
         if neuron_labels is None:
             neuron_labels = [f"{label}.n{i}" if label else f"n{i}" for i in range(nout)]
         else:
-            _check_neuron_labels(owner, neuron_labels, nout)
+            check_neuron_labels(owner, neuron_labels, nout)
         rng = check_rng(rng, f"{owner}: rng")
         if weights is None:
             weights = [[rng.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)]
         else:
-            _check_matrix(owner, weights, nout, nin)
+            check_matrix(owner, weights, nout, nin)
         if shared_bias:
             if is_sequence(biases):
                 raise TypeError(
                     f"{owner}: with shared_bias=True, biases must be one number or Value (the shared bias), "
-                    f"got {_shape_of(biases)}"
+                    f"got {shape_of(biases)}"
                 )
             bias = 0.0 if biases is None else biases
             self.bias = _parameter(bias, _named(label, "b"), f"{owner}: biases (the shared bias)")
@@ -142,9 +138,9 @@ class Layer(Module):
             if biases is None:
                 biases = [0.0] * nout
             elif not is_sequence(biases):
-                raise TypeError(f"{owner}: biases must be a list of {nout} numbers, got {_shape_of(biases)}")
+                raise TypeError(f"{owner}: biases must be a list of {nout} numbers, got {shape_of(biases)}")
             elif len(biases) != nout:
-                raise ArgumentError(f"{owner}: biases must be {nout} numbers (one per neuron), got {_shape_of(biases)}")
+                raise ArgumentError(f"{owner}: biases must be {nout} numbers (one per neuron), got {shape_of(biases)}")
             biases = [
                 _parameter(b, _named(name, "b"), f"{owner}: biases[{index}]")
                 for index, (b, name) in enumerate(zip(biases, neuron_labels))
@@ -253,10 +249,10 @@ class MLP(Sequential):
             if given is None:
                 continue
             if not is_sequence(given):
-                raise TypeError(f"MLP: {name} must be a list with one entry per layer, got {_shape_of(given)}")
+                raise TypeError(f"MLP: {name} must be a list with one entry per layer, got {shape_of(given)}")
             if len(given) != len(sizes):
                 raise ArgumentError(
-                    f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {_shape_of(given)}"
+                    f"MLP: {name} must be a list with one entry per layer ({len(sizes)}), got {shape_of(given)}"
                 )
         check_rng(rng, "MLP: rng")  # passed on as given: one generator (or the module's) for all layers
         fan_in = [nin, *sizes[:-1]]
@@ -291,36 +287,6 @@ class MLP(Sequential):
         return f"MLP({self.nin}, {self.sizes}, {self.activation!r}, {self.output_activation!r})"
 
 
-def check_size(owner, nin, nout):
-    """Refuse a layer of `nout` neurons on `nin` inputs unless both are ints >= 1 and it fits MAX_PARAMETERS."""
-    check_count(f"{owner}: nin", nin)
-    check_count(f"{owner}: nout", nout)
-    _check_parameter_count(owner, (nin + 1) * nout, f"nin={nin}, nout={nout}")
-
-
-def check_sizes(owner, nin, sizes, name="sizes"):
-    """Refuse an MLP's `nin` and layer `sizes` (`name` in messages) unless valid and within MAX_PARAMETERS."""
-    check_count(f"{owner}: nin", nin)
-    if not is_sequence(sizes):
-        raise TypeError(f"{owner}: {name} must be a list of layer sizes, got {type(sizes).__name__}: {shown(sizes)}")
-    if len(sizes) == 0:
-        raise ArgumentError(f"{owner}: {name} must be a non-empty list of layer sizes, got an empty one")
-    for index, size in enumerate(sizes):
-        check_count(f"{owner}: {name}[{index}]", size)
-    fan_in = [nin, *sizes[:-1]]
-    count = sum((inputs + 1) * size for inputs, size in zip(fan_in, sizes))
-    _check_parameter_count(owner, count, f"nin={nin}, {name}={shown(list(sizes))}")
-
-
-def _check_parameter_count(owner, count, what):
-    # Refused before anything is allocated: a model this size would take all memory long before it trained.
-    if count > MAX_PARAMETERS:
-        raise ArgumentError(
-            f"{owner}: {what} makes {count:,} parameters, more than this engine's limit of {MAX_PARAMETERS:,} "
-            f"(nn.MAX_PARAMETERS; every parameter is a Python object)"
-        )
-
-
 def _check_activation(owner, activation, name="activation"):
     choices = ", ".join(repr(name) for name in ACTIVATIONS)
     if not isinstance(activation, str):
@@ -333,38 +299,6 @@ def _check_activation(owner, activation, name="activation"):
 def _check_label(owner, label):
     if not isinstance(label, str):
         raise TypeError(f"{owner}: label must be a str, got {type(label).__name__}")
-
-
-def _check_neuron_labels(owner, labels, count):
-    if not is_sequence(labels):
-        raise TypeError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
-    if len(labels) != count:
-        raise ArgumentError(f"{owner}: neuron_labels must be {count} strings (one per neuron), got {_shape_of(labels)}")
-    for index, label in enumerate(labels):
-        if not isinstance(label, str):
-            raise TypeError(
-                f"{owner}: neuron_labels[{index}] must be a str, got {type(label).__name__}: {shown(label)}"
-            )
-
-
-def _check_matrix(owner, weights, rows, columns):
-    expected = f"{rows} rows (one per neuron) of {columns} numbers, shape ({rows}, {columns})"
-    if not is_sequence(weights):
-        raise TypeError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
-    if len(weights) != rows:
-        raise ArgumentError(f"{owner}: weights must be {expected}; got {_shape_of(weights)}")
-    for index, row in enumerate(weights):
-        if not is_sequence(row):
-            raise TypeError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
-        if len(row) != columns:
-            raise ArgumentError(f"{owner}: weights must be {expected}; row {index} has {_shape_of(row)}")
-
-
-def _shape_of(thing):
-    """How many entries `thing` has, for messages: "3 entries", or what it is if not a list."""
-    if not is_sequence(thing):
-        return f"{type(thing).__name__} {shown(thing)}, not a list"
-    return f"{len(thing)} entr{'y' if len(thing) == 1 else 'ies'}"
 
 
 def _parameter(x, label, what):

@@ -3,7 +3,7 @@
 Owns `Neuron(nin, nonlin=True)`, `Layer(nin, nout, **kwargs)` and `MLP(nin,
 nouts)` with micrograd 0.1.0's semantics, and re-exports `Value` and `Module`
 so that one import serves. Imports `autograd` (`Value`), `nn.checks`,
-`nn.layers` and `nn.module`; never `viz`.
+`nn.layers`, `nn.module` and `nn.shapes`; never `viz`.
 
 The same as micrograd: hidden layers are ReLU and the last layer is linear; a
 layer (and so an MLP) whose last layer has one neuron returns a single Value,
@@ -24,7 +24,7 @@ root's `.grad` as everywhere in tracegrad (micrograd sets it to 1); after
 """
 
 from autograd import Value
-from nn import layers
+from nn import layers, shapes
 from nn.checks import check_flag
 from nn.module import Module
 
@@ -65,7 +65,7 @@ class Layer(layers.Layer):
             raise TypeError(f"Layer: unexpected keyword argument {unexpected[0]!r} (micrograd's Layer passes nonlin)")
         nonlin = kwargs.get("nonlin", True)
         check_flag(nonlin, "Layer: nonlin")
-        layers.check_size("Layer", nin, nout)
+        shapes.check_size("Layer", nin, nout)
         # Drawn neuron by neuron, weight by weight, as micrograd draws them.
         neurons = [Neuron(nin, nonlin) for _ in range(nout)]
         super().__init__(
@@ -89,7 +89,7 @@ class MLP(layers.MLP):
     """micrograd's MLP: `nin` inputs, a Layer per entry of `nouts`, ReLU hidden layers, a linear last one."""
 
     def __init__(self, nin, nouts):
-        layers.check_sizes("MLP", nin, nouts, "nouts")
+        shapes.check_sizes("MLP", nin, nouts, "nouts")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         layers.Sequential.__init__(self, [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(nouts))])

@@ -349,7 +349,7 @@ def test_a_model_at_the_parameter_limit_is_allowed_to_be_declared():
 
     assert nn.MAX_PARAMETERS == 1_000_000
     # Sum of (fan-in + 1) * size: 998 * 1000 + 1001 * 1 = 999,001 fits; one more input makes 1,000,001.
-    from nn.layers import check_sizes
+    from nn.shapes import check_sizes
 
     check_sizes("MLP", 997, [1000, 1])
     with pytest.raises(ArgumentError, match="makes 1,000,001 parameters"):
