@@ -60,3 +60,24 @@ def test_names_are_normalised_as_python_normalises_identifiers():
     assert expression.evaluate(values).data == 3.0
     with pytest.raises(ExpressionError, match="given twice"):
         parse_assignments(["ｘ=1", "x=2"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tan(x) + sinh(x) + cosh(x)", lambda x: math.tan(x) + math.sinh(x) + math.cosh(x)),
+        ("asin(x) + acos(x) + atan(x)", lambda x: math.asin(x) + math.acos(x) + math.atan(x)),
+        ("log1p(x) + expm1(x) + softplus(x)", lambda x: math.log1p(x) + math.expm1(x) + math.log1p(math.exp(x))),
+        ("floor(3*x) + ceil(3*x) + x % 0.3", lambda x: math.floor(3 * x) + math.ceil(3 * x) + x % 0.3),
+        ("leaky_relu(-x) + leaky_relu(-x, 0.2)", lambda x: -0.01 * x - 0.2 * x),
+        ("atan2(x, 2) + maximum(x, 0.1) + minimum(x, 0.1)", lambda x: math.atan2(x, 2) + max(x, 0.1) + min(x, 0.1)),
+    ],
+)
+def test_the_engine_ops_added_to_the_language(text, expected):
+    assert Expression(text).evaluate({"x": 0.5}).data == pytest.approx(expected(0.5), rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["atan2(x)", "maximum(x, x, x)", "leaky_relu(x, 0.1, 2)", "floor(x, x)"])
+def test_functions_refuse_the_wrong_number_of_arguments(text):
+    with pytest.raises(ExpressionError, match="takes exactly"):
+        Expression(text)

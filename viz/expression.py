@@ -2,7 +2,7 @@
 
 Owns the parser behind `tracegrad draw` and `tracegrad gradcheck`: Python's
 `ast` parses the text and a whitelist decides what may appear — numbers,
-variable names, `+ - * / **`, unary `-`/`+` and calls of the engine's functions
+variable names, `+ - * / % **`, unary `-`/`+` and calls of the engine's functions
 by name. Nothing is ever passed to `eval`, attributes and subscripts are
 refused, and the size is bounded. Imports `autograd` only.
 """
@@ -11,12 +11,12 @@ import ast
 import math
 import unicodedata
 
-from autograd import Value
+from autograd import Value, atan2, maximum, minimum
 
 MAX_LENGTH = 2_000
 MAX_NODES = 400
 
-# The functions an expression may call, by name: the engine's unary ops.
+# The functions an expression may call, by name: the engine's ops.
 _CALLS = {
     "exp": Value.exp,
     "log": Value.log,
@@ -27,8 +27,25 @@ _CALLS = {
     "cos": Value.cos,
     "sqrt": Value.sqrt,
     "abs": Value.__abs__,
+    "tan": Value.tan,
+    "sinh": Value.sinh,
+    "cosh": Value.cosh,
+    "asin": Value.asin,
+    "acos": Value.acos,
+    "atan": Value.atan,
+    "log1p": Value.log1p,
+    "expm1": Value.expm1,
+    "softplus": Value.softplus,
+    "floor": Value.floor,
+    "ceil": Value.ceil,
+    "leaky_relu": Value.leaky_relu,
+    "atan2": atan2,
+    "maximum": maximum,
+    "minimum": minimum,
 }
 FUNCTIONS = tuple(_CALLS)
+# How many arguments each function takes, where it is not one.
+_ARITY = {"leaky_relu": (1, 2), "atan2": (2,), "maximum": (2,), "minimum": (2,)}
 
 _BINARY = {
     ast.Add: "+",
@@ -36,6 +53,7 @@ _BINARY = {
     ast.Mult: "*",
     ast.Div: "/",
     ast.Pow: "**",
+    ast.Mod: "%",
 }
 
 
@@ -73,8 +91,11 @@ def _check(tree, source):
                 raise ExpressionError(
                     f"unknown function {shown!r}{_where(node)}; the functions are {', '.join(_CALLS)}"
                 )
-            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-                raise ExpressionError(f"{node.func.id}() takes exactly one argument{_where(node)}")
+            counts = _ARITY.get(node.func.id, (1,))
+            if node.keywords or len(node.args) not in counts or any(isinstance(a, ast.Starred) for a in node.args):
+                takes = " or ".join(str(count) for count in counts)
+                plural = "argument" if counts == (1,) else "arguments"
+                raise ExpressionError(f"{node.func.id}() takes exactly {takes} {plural}{_where(node)}")
             function_names.add(node.func)
         elif isinstance(node, ast.Name):
             if node in function_names:
@@ -170,9 +191,11 @@ class Expression:
                 return left * right
             if isinstance(node.op, ast.Div):
                 return left / right
+            if isinstance(node.op, ast.Mod):
+                return left % right
             return left**right
         # Only whitelisted calls remain (see _check).
-        return _CALLS[node.func.id](self._build(node.args[0], leaves))
+        return _CALLS[node.func.id](*[self._build(argument, leaves) for argument in node.args])
 
 
 def _literal(node):
