@@ -5,7 +5,7 @@ own modules; never `nn` or `viz`.
 """
 
 from autograd.graph import backprop
-from autograd.value import Value, local_grads_as_values
+from autograd.value import MADE_UNDER_NO_GRAD, Value, local_grads_as_values
 
 
 def grad(output, inputs, *, create_graph=False):
@@ -15,6 +15,11 @@ def grad(output, inputs, *, create_graph=False):
     depend on gets `Value(0.0)`. With `create_graph=True` the returned Values are
     nodes of a new graph built from the derivative rules, so `grad` of them gives
     second (and higher) derivatives; otherwise they are constants.
+
+    An output that an op made inside `no_grad()` is a constant with no graph
+    behind it; asked for its gradient with respect to other nodes, `grad`
+    raises `RuntimeError` saying so (as PyTorch does) rather than returning
+    zeros that look like an answer.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, not {type(output).__name__}")
@@ -24,6 +29,13 @@ def grad(output, inputs, *, create_graph=False):
     for position, node in enumerate(inputs):
         if not isinstance(node, Value):
             raise TypeError(f"grad: inputs[{position}] must be a Value, not {type(node).__name__}")
+    if output._arg is MADE_UNDER_NO_GRAD and any(node is not output for node in inputs):
+        label = f" {output.label!r}" if output.label else ""
+        raise RuntimeError(
+            f"grad: the output{label} (data {output.data!r}) was computed inside no_grad(), so it is a "
+            "constant that records no graph and its gradient is 0 for every input; compute it outside "
+            "the no_grad() block to differentiate it"
+        )
     if create_graph:
         _, gradients = backprop(output, Value(1.0), local_grads_as_values)
         return tuple(gradients[node] if node in gradients else Value(0.0) for node in inputs)

@@ -216,10 +216,14 @@ def _in_mode(node, op, parents, local_grads, arg):
         node._op = None
         node.parents = ()
         node.local_grads = ()
-        node._arg = None
+        node._arg = MADE_UNDER_NO_GRAD  # how grad() tells this constant from a leaf you made
     if mode.anomaly is not None:  # told the op and its arguments, which a constant made under no_grad drops
         mode.anomaly.forward(node, op.name, _fill(arg, parents))
     return node
+
+
+# The `_arg` of a constant an op made under `no_grad`: it has no op and no parents.
+MADE_UNDER_NO_GRAD = "made under no_grad"
 
 
 def _operands_text(parents, floats, arg):

@@ -238,3 +238,22 @@ def test_asyncio_tasks_have_their_own_mode():
 
     assert asyncio.run(main()) == {"A inside": False, "B while A is inside": True, "A after": True}
     assert records()
+
+
+def test_grad_of_an_output_made_inside_no_grad_says_so():
+    x = Value(2.0, label="x")
+    with no_grad():
+        y = x * x
+    y.label = "y"
+    with pytest.raises(RuntimeError, match=r"grad: the output 'y' .*inside no_grad\(\)"):
+        grad(y, [x])
+    with pytest.raises(RuntimeError, match="no_grad"):
+        grad(y, [x], create_graph=True)
+    assert grad(y, [y])[0].data == 1.0  # with respect to itself it is still 1
+    assert grad(y, []) == ()
+
+
+def test_a_constant_leaf_made_by_hand_still_gets_zero():
+    x, c = Value(2.0, label="x"), Value(3.0, label="c")
+    assert grad(c, [x])[0].data == 0.0  # the contract: Value(0.0) for an input it does not depend on
+    assert grad(x.detach(), [x])[0].data == 0.0
