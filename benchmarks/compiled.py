@@ -21,6 +21,7 @@ import random
 import statistics
 import time
 
+import handwritten
 import numpy as np
 from mlp_demo import ALPHA, DATA_SEED, SIZES, Floats, Micrograd, Tracegrad, initial_weights, learning_rate
 from rich.console import Console
@@ -88,28 +89,10 @@ class HandNumpy:
 
 
 def worked_floats(steps):
-    """The worked example trained by hand-written floats: sigmoid 2-2-2, shared biases, w1..w8 updated."""
-    import math
-
-    w = [example.INITIAL_WEIGHTS[f"w{k}"] for k in range(1, 9)]
-    b1, b2 = example.INITIAL_WEIGHTS["b1"], example.INITIAL_WEIGHTS["b2"]
-    i1, i2 = example.INPUTS["i1"], example.INPUTS["i2"]
-    t1, t2 = example.TARGETS["o1"], example.TARGETS["o2"]
-    rate = example.LEARNING_RATE
-    error = 0.0
-    for _ in range(steps):
-        h1 = 1.0 / (1.0 + math.exp(-(w[0] * i1 + w[1] * i2 + b1)))
-        h2 = 1.0 / (1.0 + math.exp(-(w[2] * i1 + w[3] * i2 + b1)))
-        o1 = 1.0 / (1.0 + math.exp(-(w[4] * h1 + w[5] * h2 + b2)))
-        o2 = 1.0 / (1.0 + math.exp(-(w[6] * h1 + w[7] * h2 + b2)))
-        error = 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2
-        d1 = (o1 - t1) * o1 * (1.0 - o1)
-        d2 = (o2 - t2) * o2 * (1.0 - o2)
-        e1 = (d1 * w[4] + d2 * w[6]) * h1 * (1.0 - h1)
-        e2 = (d1 * w[5] + d2 * w[7]) * h2 * (1.0 - h2)
-        grads = [e1 * i1, e1 * i2, e2 * i1, e2 * i2, d1 * h1, d1 * h2, d2 * h1, d2 * h2]
-        w = [p - rate * g for p, g in zip(w, grads)]
-    return error
+    """The worked example trained by hand-written floats (handwritten.py), from the example's numbers."""
+    inputs = (example.INPUTS["i1"], example.INPUTS["i2"])
+    targets = (example.TARGETS["o1"], example.TARGETS["o2"])
+    return handwritten.worked_floats(steps, example.INITIAL_WEIGHTS, inputs, targets, example.LEARNING_RATE)
 
 
 def worked_compiled(steps):

@@ -2,14 +2,23 @@
 
 Run it with `make bench` (from the repository root), which creates
 benchmarks/.venv with this project and micrograd from PyPI; or, inside that
-environment, `python engine.py [--max-n 100000] [--sum-max-n 1000000] [--skip-gc-table]`.
+environment, `python engine.py [--max-n 100000] [--sum-max-n 1000000] [--worked-steps 10000]
+[--skip-gc-table]`.
 
 Workloads, defined once and run by every engine on the same numbers:
 - chain: v = v * w + b, N times, from leaves x, w, b (a graph 2N nodes deep);
   building the graph and the backward pass are timed apart;
+- plain-number chain: v = v * 1.0001 + 0.0001, N times, from one leaf x; the
+  numbers are part of each op (tracegrad: 2 nodes a step; micrograd wraps
+  each number in a leaf Value: 4 nodes a step); up to N = 10^5 (--max-n);
 - sum: s = a_0 b_0 + a_1 b_1 + ... + a_{N-1} b_{N-1} from 2N leaves, left to
   right (so also N deep); up to N = 10^5 by default (--sum-max-n 1000000 adds
   10^6: about two minutes more);
+- builtin sum: sum(a_i * b_i for ...) with Python's builtin `sum` (from 0:
+  tracegrad folds the 0 into the first addition), up to N = 10^5 like the sum;
+- the worked example (nn.worked_example, the 2-2-2 sigmoid network): 10,000
+  steps of gradient descent by `nn.worked_example.train`, against the same
+  training written out on floats; micrograd has no exp or sigmoid;
 - mlp: the loss of micrograd's demo (2-16-16-1 MLP, ReLU hidden, hinge loss
   plus 1e-4 * L2) over 100 points, each neuron written as micrograd writes it,
   sum((w_i * x_i ...), b); the forward pass (graph building) and the backward
@@ -53,8 +62,13 @@ from rich.console import Console
 from rich.table import Table
 
 import autograd
+from nn import worked_example
 
 CHAIN_X, CHAIN_W, CHAIN_B = 0.5, 0.999, 0.001
+PLAIN_W, PLAIN_B = 1.0001, 0.0001
+PLAIN_MAX_N = 10**5
+WORKED_STEPS = 10_000
+WORKED_REPEATS = 3
 SIZES = (10**3, 10**4, 10**5, 10**6)
 REPEATS = {10**3: 9, 10**4: 7, 10**5: 5, 10**6: 3}
 MICROGRAD_MAX_N = 10**5
@@ -75,6 +89,15 @@ def chain_graph(value, n):
     return v, [x, w, b]
 
 
+def plain_chain_graph(value, n):
+    """The chain with plain-number constants: only x is a leaf (micrograd makes each number one)."""
+    x = value(CHAIN_X)
+    v = x
+    for _ in range(n):
+        v = v * PLAIN_W + PLAIN_B
+    return v, [x]
+
+
 def sum_graph(value, a, b):
     left = [value(number) for number in a]
     right = [value(number) for number in b]
@@ -82,6 +105,12 @@ def sum_graph(value, a, b):
     for i in range(1, len(left)):
         s = s + left[i] * right[i]
     return s, left + right
+
+
+def builtin_sum_graph(value, a, b):
+    left = [value(number) for number in a]
+    right = [value(number) for number in b]
+    return sum(x * y for x, y in zip(left, right)), left + right
 
 
 def sum_graph_total(a, b):
@@ -300,13 +329,38 @@ def chain_cells(n):
     return timed_runs(cases, REPEATS[n])
 
 
-def run_sum(sizes):
+def run_plain_chain(sizes):
     rows = {}
     for n in sizes:
-        rng = random.Random(n)
-        a = [rng.uniform(-1.0, 1.0) for _ in range(n)]
-        b = [rng.uniform(-1.0, 1.0) for _ in range(n)]
-        rows.update({(name, n): cell for name, cell in sum_cells(a, b).items()})
+        rows.update({(name, n): cell for name, cell in plain_chain_cells(n).items()})
+        not_run(rows, n)
+    return rows
+
+
+def plain_chain_cells(n):
+    check = close_to([handwritten.plain_chain_backward(n, PLAIN_W)], f"plain-number chain N={n}")
+    cases = {
+        "floats": Case(
+            lambda: handwritten.plain_chain_forward(n, CHAIN_X, PLAIN_W, PLAIN_B),
+            lambda _: handwritten.plain_chain_backward(n, PLAIN_W),
+        ),
+        "tracegrad": Case(lambda: plain_chain_graph(TRACEGRAD, n), engine_backward, check),
+        **micrograd_cases(lambda: plain_chain_graph(MICROGRAD, n), check, n),
+    }
+    return timed_runs(cases, REPEATS[n])
+
+
+def sum_numbers(n):
+    rng = random.Random(n)
+    a = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+    b = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+    return a, b
+
+
+def run_sum(sizes, cells_of):
+    rows = {}
+    for n in sizes:
+        rows.update({(name, n): cell for name, cell in cells_of(*sum_numbers(n)).items()})
         not_run(rows, n)
     return rows
 
@@ -322,6 +376,47 @@ def sum_cells(a, b):
         **micrograd_cases(lambda: sum_graph(MICROGRAD, a, b), check, n),
     }
     return timed_runs(cases, REPEATS[n])
+
+
+def builtin_sum_cells(a, b):
+    n = len(a)
+    grad_a, grad_b = handwritten.sum_backward(a, b)
+    check = close_to(grad_a + grad_b, f"builtin sum N={n}")
+    cases = {
+        "floats": Case(lambda: handwritten.builtin_sum_forward(a, b), lambda _: handwritten.sum_backward(a, b)),
+        "tracegrad": Case(lambda: builtin_sum_graph(TRACEGRAD, a, b), engine_backward, check),
+        **micrograd_cases(lambda: builtin_sum_graph(MICROGRAD, a, b), check, n),
+    }
+    return timed_runs(cases, REPEATS[n])
+
+
+def run_worked(steps, repeats=WORKED_REPEATS):
+    """Median seconds of `steps` training steps of the worked example: hand-written floats, then nn's train.
+
+    The two take turns run by run; the check: both end at the same E_total
+    (that of the last step's forward pass) to 1e-12, relative.
+    """
+    inputs = (worked_example.INPUTS["i1"], worked_example.INPUTS["i2"])
+    targets = (worked_example.TARGETS["o1"], worked_example.TARGETS["o2"])
+    runs = {
+        "floats": lambda: handwritten.worked_floats(
+            steps, worked_example.INITIAL_WEIGHTS, inputs, targets, worked_example.LEARNING_RATE
+        ),
+        "tracegrad": lambda: worked_example.train(steps).history[-1],
+    }
+    times = {name: [] for name in runs}
+    errors = {}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            errors[name] = run()
+            times[name].append(time.perf_counter() - start)
+    floats, tracegrad = errors["floats"], errors["tracegrad"]
+    if abs(tracegrad - floats) > 1e-12 * abs(floats):
+        raise AssertionError(f"worked example: E_total {tracegrad!r} differs from the hand-written {floats!r}")
+    gc.collect()
+    return {name: (statistics.median(seconds), errors[name]) for name, seconds in times.items()}
 
 
 def run_mlp():
@@ -390,24 +485,27 @@ def count_nodes(root, parents_of):
 
 
 def bytes_per_node(n=10**5):
-    """Traced bytes held by a built n-step chain, per node (and per stored float for the floor)."""
+    """Traced bytes held by a built n-step chain, per node (and per stored float for the floor).
+
+    Both chains: v * w + b with Value constants, and v * 1.0001 + 0.0001 with
+    plain numbers (which micrograd wraps in leaf Values, counted as its nodes).
+    """
+    graphs = {
+        "tracegrad": (lambda: chain_graph(TRACEGRAD, n), lambda v: v.parents),
+        "micrograd": (lambda: chain_graph(MICROGRAD, n), lambda v: v._prev),
+        "tracegrad, plain-number chain": (lambda: plain_chain_graph(TRACEGRAD, n), lambda v: v.parents),
+        "micrograd, plain-number chain": (lambda: plain_chain_graph(MICROGRAD, n), lambda v: v._prev),
+        "floats": (lambda: handwritten.chain_forward(n, CHAIN_X, CHAIN_W, CHAIN_B), None),
+    }
     results = {}
-    for engine in ("tracegrad", "micrograd", "floats"):
+    for engine, (build, parents_of) in graphs.items():
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        if engine == "floats":
-            graph = handwritten.chain_forward(n, CHAIN_X, CHAIN_W, CHAIN_B)
-            nodes = len(graph[1])
-        else:
-            value = TRACEGRAD if engine == "tracegrad" else MICROGRAD
-            graph = chain_graph(value, n)
+        graph = build()
         held = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
-        if engine == "tracegrad":
-            nodes = count_nodes(graph[0], lambda v: v.parents)
-        elif engine == "micrograd":
-            nodes = count_nodes(graph[0], lambda v: v._prev)
+        nodes = len(graph[1]) if parents_of is None else count_nodes(graph[0], parents_of)
         results[engine] = (held / nodes, nodes)
         del graph
     gc.collect()
@@ -461,7 +559,8 @@ def timing_cells(cell, floor):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-n", type=int, default=max(SIZES), help="largest N for the chain")
-    parser.add_argument("--sum-max-n", type=int, default=10**5, help="largest N for the sum")
+    parser.add_argument("--sum-max-n", type=int, default=10**5, help="largest N for the sums")
+    parser.add_argument("--worked-steps", type=int, default=WORKED_STEPS, help="training steps of the worked example")
     parser.add_argument("--skip-gc-table", action="store_true", help="leave out the build with the GC off")
     arguments = parser.parse_args()
     sizes = [n for n in SIZES if n <= arguments.max_n]
@@ -492,14 +591,35 @@ def main():
         table.add_row(engine, *timing_cells(cell, floor))
     console.print(table)
 
+    steps = arguments.worked_steps
+    worked = run_worked(steps)
+    table = Table(title=f"The worked example (nn.worked_example), {steps:,} training steps", title_justify="left")
+    for heading in ("engine", "steps", "total", "total / floats", "E_total at the last step"):
+        table.add_column(heading, justify="left" if heading == "engine" else "right")
+    floor = worked["floats"][0]
+    for engine, (total, error) in worked.items():
+        table.add_row(engine, f"{steps:,}", seconds(total), ratio(total, floor), f"{error:.12e}")
+    table.add_row("micrograd", f"{steps:,}", "", "", "no exp or sigmoid")
+    console.print(table)
+
     chain = run_chain(sizes)
     engines = ("floats", "tracegrad", "micrograd", "micrograd, limit raised")
     console.print(timing_table("Chain of N multiply-adds, v = v * w + b (2N nodes)", chain, engines, sizes))
 
+    plain_sizes = [n for n in sizes if n <= PLAIN_MAX_N]
+    plain = run_plain_chain(plain_sizes)
+    title = f"Chain of N steps with plain-number constants, v = v * {PLAIN_W} + {PLAIN_B} (tracegrad: 2N nodes)"
+    console.print(timing_table(title, plain, engines, plain_sizes))
+
     sum_sizes = [n for n in sizes if n <= arguments.sum_max_n]
-    sums = run_sum(sum_sizes)
+    sums = run_sum(sum_sizes, sum_cells)
     engines = ("floats", "tracegrad", "tracegrad, total()", "micrograd", "micrograd, limit raised")
     console.print(timing_table("Sum of N products, a_0 b_0 + ... (3N nodes + 2N leaves)", sums, engines, sum_sizes))
+
+    builtin_sums = run_sum(sum_sizes, builtin_sum_cells)
+    engines = ("floats", "tracegrad", "micrograd", "micrograd, limit raised")
+    title = "Sum of N products with the builtin sum(), sum(a_i * b_i ...) (tracegrad: 2N nodes + 2N leaves)"
+    console.print(timing_table(title, builtin_sums, engines, sum_sizes))
 
     if not arguments.skip_gc_table:
         gc_sizes = [n for n in (10**5, 10**6) if n in sizes]

@@ -2,14 +2,16 @@
 
 No graph and no objects per operation: each forward pass keeps only what its
 backward pass needs, and each backward pass is the chain rule written by hand
-for that one workload. Every engine in `engine.py` and `mlp_demo.py` is
-reported as a ratio to these functions, timed in the same run.
+for that one workload. Every engine in `engine.py`, `mlp_demo.py` and
+`compiled.py` is reported as a ratio to these functions, timed in the same run.
 
 Imports the standard library only (no engine), so the floor measures Python
 itself. The arithmetic follows the engines' order where it matters: a net
 input is sum_i w_i * x_i accumulated from 0.0 left to right, then + b (as
 `autograd.weighted_sum`).
 """
+
+import math
 
 
 # A chain of n multiply-adds: v_{k+1} = v_k * w + b, starting from v_0 = x.
@@ -36,12 +38,34 @@ def chain_backward(history, w):
     return upstream, grad_w, grad_b
 
 
+# A chain of n steps with plain-number constants: v_{k+1} = v_k * w + b, only d/dx wanted.
+def plain_chain_forward(n, x, w, b):
+    """The chain's output; its backward pass needs none of the v_k (d v_{k+1} / d v_k = w)."""
+    v = x
+    for _ in range(n):
+        v = v * w + b
+    return v
+
+
+def plain_chain_backward(n, w):
+    """d/dx of the chain's output: w multiplied in once per step, as a backward pass would."""
+    upstream = 1.0
+    for _ in range(n):
+        upstream *= w
+    return upstream
+
+
 # A sum of n products: s = a_0 b_0 + a_1 b_1 + ... (accumulated left to right).
 def sum_forward(a, b):
     s = a[0] * b[0]
     for i in range(1, len(a)):
         s = s + a[i] * b[i]
     return s
+
+
+def builtin_sum_forward(a, b):
+    """The same sum as Python's builtin `sum` writes it (from 0, left to right)."""
+    return sum(x * y for x, y in zip(a, b))
 
 
 def sum_backward(a, b):
@@ -127,3 +151,32 @@ def sgd(layers, grads, lr):
                 row[i] -= lr * g
         for j, g in enumerate(grad_biases):
             biases[j] -= lr * g
+
+
+# The worked example (a 2-2-2 sigmoid network, one bias shared per layer, the
+# squared error 1/2 (t - o)^2 summed over both outputs), trained by gradient
+# descent on w1..w8 with every gradient taken at the step's starting weights.
+def worked_floats(steps, weights, inputs, targets, rate):
+    """E_total at the forward pass of the last of `steps` steps (0.0 for none).
+
+    `weights` maps w1..w8, b1, b2 to numbers, `inputs` is (i1, i2), `targets`
+    is (t1, t2), `rate` the learning rate.
+    """
+    w = [weights[f"w{k}"] for k in range(1, 9)]
+    b1, b2 = weights["b1"], weights["b2"]
+    i1, i2 = inputs
+    t1, t2 = targets
+    error = 0.0
+    for _ in range(steps):
+        h1 = 1.0 / (1.0 + math.exp(-(w[0] * i1 + w[1] * i2 + b1)))
+        h2 = 1.0 / (1.0 + math.exp(-(w[2] * i1 + w[3] * i2 + b1)))
+        o1 = 1.0 / (1.0 + math.exp(-(w[4] * h1 + w[5] * h2 + b2)))
+        o2 = 1.0 / (1.0 + math.exp(-(w[6] * h1 + w[7] * h2 + b2)))
+        error = 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2
+        d1 = (o1 - t1) * o1 * (1.0 - o1)
+        d2 = (o2 - t2) * o2 * (1.0 - o2)
+        e1 = (d1 * w[4] + d2 * w[6]) * h1 * (1.0 - h1)
+        e2 = (d1 * w[5] + d2 * w[7]) * h2 * (1.0 - h2)
+        grads = [e1 * i1, e1 * i2, e2 * i1, e2 * i2, d1 * h1, d1 * h2, d2 * h1, d2 * h2]
+        w = [p - rate * g for p, g in zip(w, grads)]
+    return error
