@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import viz.dot
 from autograd import Value, total
@@ -421,3 +423,42 @@ def test_a_layer_feeding_one_rank_keeps_its_layout():
     outputs = [total([x * (j + 1) for x in inputs]) for j in range(12)]
     _, edges = parse_dot(to_dot(total(outputs)).source)
     assert all("constraint" not in attrs for _, _, attrs in edges)
+
+
+def test_layouts_that_would_take_minutes_are_refused_by_their_cost_not_only_their_size():
+    # x feeding every link of a 100-link chain: 201 nodes, but Graphviz takes ~20 s on its long edges.
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(100):
+        y = y * x
+    with pytest.raises(ValueError, match=r"cross \d+ ranks in all \(from x, for one"):
+        to_dot(y)
+    assert len(parse_dot(to_dot(y, max_nodes=None).source)[0]) == 101  # the escape hatch still draws it
+    fan = total([x * float(i) for i in range(2100)])
+    with pytest.raises(ValueError, match="has 2100 inputs, more than the 2000"):
+        to_dot(fan)
+    with pytest.raises(ValueError, match="x feeds 2100 nodes, more than the 2000"):
+        to_dot(total([total([x * float(i) for i in range(100)]) for _ in range(21)]))
+    # A wide layer fed by shared inputs, or a long plain chain, costs nothing extra.
+    to_dot(long_chain(4000))
+
+
+# Hostile labels, generated: whatever the text, the SVG parses as XML and every node and edge is drawn.
+_HOSTILE_PIECE = st.one_of(
+    st.sampled_from(list('&#;x{}|<>"\\\n\r\t ][')),
+    st.sampled_from(["&#1;", "&#xFFFE;", "&#xD800;", "&amp;", "&lt;b&gt;", "\ud800", "\ufffe", "\x00", "\x1b[31m"]),
+    st.characters(),
+)
+_HOSTILE_TEXT = st.lists(_HOSTILE_PIECE, max_size=8).map("".join)
+
+
+@settings(max_examples=25, deadline=None)
+@given(labels=st.lists(_HOSTILE_TEXT, min_size=1, max_size=4))
+def test_hostile_labels_always_give_svg_that_parses_with_every_node_and_edge(labels):
+    leaves = [Value(float(i), label=label) for i, label in enumerate(labels)]
+    root = total(leaves) * 2.0
+    root.label = labels[0]
+    root.backward()
+    svg = render_source(to_dot(root).source, "svg", backend="embedded")
+    assert len(svg_groups(svg, "node")) == len(leaves) + 2
+    assert len(svg_groups(svg, "edge")) == len(leaves) + 1

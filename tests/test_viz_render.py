@@ -217,8 +217,50 @@ def test_a_slow_layout_is_stopped_and_reported_and_the_next_render_works(no_syst
     y = x
     for _ in range(400):
         y = y + x
+    # to_dot refuses such a graph by its cost unless max_nodes=None, which lets it through to the timeout.
+    with pytest.raises(ValueError, match=r"cross 80199 ranks in all \(from x, for one"):
+        render(y, no_system_graphviz / "slow.svg")
     with pytest.raises(RenderError, match=r"did not finish laying out the graph within 0.5 seconds"):
-        render(y, no_system_graphviz / "slow.svg", timeout=0.5)
+        render(y, no_system_graphviz / "slow.svg", timeout=0.5, max_nodes=None)
     assert list(no_system_graphviz.iterdir()) == []
     path = render(neuron(), no_system_graphviz / "after.svg")
     assert "data 0.5" in svg_texts(path.read_text(encoding="utf-8"))
+
+
+def test_a_virtual_memory_limit_is_reported_as_such(tmp_path):
+    # wasmtime reserves about 4 GB of address space for the embedded Graphviz; under `ulimit -v` that fails.
+    import resource
+    import subprocess
+    import sys
+
+    script = (
+        "from autograd import Value\n"
+        "from viz import render\n"
+        "from viz.render import RenderError\n"
+        "x = Value(1.0, label='x')\n"
+        "try:\n"
+        f"    render(x * 2, {str(tmp_path / 'm.svg')!r}, backend='embedded')\n"
+        "except RenderError as error:\n"
+        "    print(error)\n"
+    )
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (4_000_000_000, 4_000_000_000))
+
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, preexec_fn=limit, timeout=120, check=False
+    )
+    assert "could not reserve its memory" in finished.stdout, finished.stdout + finished.stderr
+    assert "ulimit -v" in finished.stdout
+    assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize("label", ["\n", "\n" + "b" * 58, "\n\nx\n\n", "\r\n"])
+def test_labels_with_leading_line_breaks_render_again_and_again(label, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACEGRAD_GRAPHVIZ", "embedded")
+    x = Value(1.0, label=label)
+    y = x * 2
+    y.backward()
+    for name in ("a.svg", "b.svg"):
+        document = render(y, tmp_path / name).read_text(encoding="utf-8")
+        assert sum(1 for g in ET.fromstring(document).iter(f"{SVG}g") if g.get("class") == "node") == 2

