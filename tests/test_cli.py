@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("in_temporary_directory")
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["draw", "x.__class__", "x=1"], "Attribute"),
+        (["draw", "x.__class__", "x=1"], "attributes (x.name) are not allowed at column 1"),
         (["draw", "foo(x)", "x=1"], "unknown function"),
         (["draw", "x*y", "x=1"], "no value given for y"),
         (["draw", "x", "x=one"], "must be a number"),

@@ -23,7 +23,10 @@ def test_draw_prints_the_gradients_and_writes_the_drawing(capsys, tmp_path):
 def test_draw_never_evaluates_python(capsys, tmp_path):
     code, _, err = run(capsys, "draw", "__import__('os').system('touch x')")
     assert code == 2
-    assert "unknown function" in err
+    assert "only a function name can be called" in err
+    code, _, err = run(capsys, "draw", "__import__('os')")
+    assert code == 2
+    assert "unknown function '__import__'" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,11 +1,12 @@
 """`viz.expression`: the leaves by name, the literals it refuses and the names it normalises."""
 
 import math
+import re
 
 import pytest
 
 from autograd import Value
-from viz.expression import Expression, ExpressionError, parse_assignments
+from viz.expression import MAX_DEPTH, Expression, ExpressionError, parse_assignments
 
 
 def test_the_leaves_are_the_variables_of_the_graph_by_name():
@@ -81,3 +82,65 @@ def test_the_engine_ops_added_to_the_language(text, expected):
 def test_functions_refuse_the_wrong_number_of_arguments(text):
     with pytest.raises(ExpressionError, match="takes exactly"):
         Expression(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Columns count characters from 1, not UTF-8 bytes from 0.
+        ("ééé + x.a", "attributes (x.name) are not allowed at column 7"),
+        ("x $ 2", "invalid syntax at column 3"),
+        ("x +", "invalid syntax at the end of the expression"),
+        ("(x\n+ foo(", "'(' was never closed at line 2, column 6"),
+        # No ast class names.
+        ("x if y else z", "conditional expressions (a if b else c) are not allowed at column 1"),
+        ("x < y", "comparisons are not allowed"),
+        ("x @ y", "the operator @ is not allowed"),
+        ("~x", "the operator ~ is not allowed"),
+        ("x.y(1)", "only a function name can be called at column 1"),
+        # A real column for NUL, and the parser's error for a lone surrogate (not UnicodeEncodeError).
+        ("x\0", "the control character U+0000 at column 2 is not allowed"),
+        ("x + \ud800", "the lone surrogate U+D800 at column 5 is not allowed"),
+        # A comment cannot carry a terminal escape sequence to stdout.
+        ("x*2 # \x1b[2J", "the control character U+001B at column 7 is not allowed"),
+        ("x*2 # \x9b2J", "the control character U+009B at column 7 is not allowed"),
+        # What Python only warns about is an error with a column.
+        ("x+1or 2", "invalid decimal literal at column 3"),
+        ("  ", "the expression is empty"),
+    ],
+)
+def test_messages_say_what_and_where_in_words(text, message):
+    with pytest.raises(ExpressionError) as error:
+        Expression(text)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+TOO_DEEP = f"nested too deeply (at most {MAX_DEPTH} levels"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" + "-" * 330 + "x)()",  # the callee once reached the recursive ast.unparse
+        "(" + "+".join(["x"] * 300) + ")()",
+        "-" * 1999 + "x",
+        "(" * 150 + "x" + ")" * 150,
+        "(" * 300 + "x" + ")" * 300,  # past Python's own limit of 200
+        "exp(" * 101 + "x" + ")" * 101,
+        "x" + "**x" * 101,
+    ],
+)
+def test_deep_nesting_is_refused_at_the_stated_limit(text):
+    with pytest.raises(ExpressionError, match=re.escape(TOO_DEEP)):
+        Expression(text)
+
+
+def test_nesting_up_to_the_limit_is_accepted_and_evaluates():
+    assert Expression("-" * MAX_DEPTH + "x").evaluate({"x": 2.0}).data == 2.0
+    assert Expression("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH).evaluate({"x": 2.0}).data == 2.0
+    root = Expression("sin(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1) + " # ((((").evaluate({"x": 0.5})
+    expected = 0.5
+    for _ in range(MAX_DEPTH - 1):
+        expected = math.sin(expected)
+    assert root.data == expected

@@ -74,12 +74,15 @@ def value_options(options):
 # ---------------------------------------------------------------- argument types
 
 
+_KIND_NAMES = {int: "an int", float: "a number"}
+
+
 def positive(kind):
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
         if not value > 0:
             raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
         return value
