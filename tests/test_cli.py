@@ -66,7 +66,7 @@ def test_as_a_subprocess(tmp_path):
         check=False,
     )
     assert finished.returncode == 0, finished.stderr
-    assert "6.000000000" in finished.stdout  # d(x*x + 1)/dx at 3
+    assert "6.00000000" in finished.stdout  # d(x*x + 1)/dx at 3
     assert_valid_svg(tmp_path / "square.svg")
 
 

@@ -44,17 +44,17 @@ def test_gradcheck_exit_codes(capsys):
 def test_draw_an_expression_that_is_its_variable(capsys, tmp_path, expression):
     code, out, err = run(capsys, "draw", expression, "x=2.5", "-o", "p.dot")
     assert code == 0, err
-    assert row(out, "x", "2.500000000", "1.000000000")  # d(x)/dx = 1
+    assert row(out, "x", "2.50000000", "1.00000000")  # d(x)/dx = 1
     assert '"x|data 2.5|grad 1"' in (tmp_path / "p.dot").read_text(encoding="utf-8")  # still named x
 
 
 @pytest.mark.parametrize(
     ("argv", "gradient"),
     [
-        (["draw", "-x", "x=1.5", "-o", "p.dot"], "-1.000000000"),
-        (["draw", "--", "-x", "x=1.5", "-o", "p.dot"], "-1.000000000"),
-        (["draw", "-o", "p.dot", "-x*x", "x=1.5"], "-3.000000000"),  # d(-x^2)/dx = -2x
-        (["draw", "--out=p.dot", "--digits", "3", "-(x)", "x=1.5"], "-1.000"),
+        (["draw", "-x", "x=1.5", "-o", "p.dot"], "-1.00000000"),
+        (["draw", "--", "-x", "x=1.5", "-o", "p.dot"], "-1.00000000"),
+        (["draw", "-o", "p.dot", "-x*x", "x=1.5"], "-3.00000000"),  # d(-x^2)/dx = -2x
+        (["draw", "--out=p.dot", "--digits", "3", "-(x)", "x=1.5"], "-1.00"),
     ],
 )
 def test_draw_an_expression_starting_with_a_minus(capsys, tmp_path, argv, gradient):
@@ -73,21 +73,21 @@ def test_gradcheck_an_expression_starting_with_a_minus(capsys):
 def test_fullwidth_names_are_the_names_python_reads(capsys):
     code, out, err = run(capsys, "draw", "ｘ*2", "ｘ=1", "-o", "p.dot")
     assert code == 0, err
-    assert row(out, "x", "1.000000000", "2.000000000")
+    assert row(out, "x", "1.00000000", "2.00000000")
 
 
 def test_huge_numbers_print_in_exponent_form(capsys):
     code, out, err = run(capsys, "draw", "x*2", "x=1e300", "-o", "p.dot")
     assert code == 0, err
-    assert row(out, "x", "1.000000000e+300", "2.000000000")
-    assert "x*2 = 2.000000000e+300" in out
+    assert row(out, "x", "1.00000000e+300", "2.00000000")
+    assert "x*2 = 2.00000000e+300" in out
     assert not re.search(r"\d{20}", out)
 
 
 def test_draw_digits_sets_the_table_and_the_drawing(capsys, tmp_path):
     code, out, err = run(capsys, "draw", "x*x", "x=0.123456789", "--digits", "3", "-o", "p.dot")
     assert code == 0, err
-    assert row(out, "x", "0.123", "0.247")  # 3 decimals; d(x^2)/dx = 2x = 0.246913578
+    assert row(out, "x", "0.123", "0.247")  # 3 significant digits; d(x^2)/dx = 2x = 0.246913578
     drawing = (tmp_path / "p.dot").read_text(encoding="utf-8")
     assert "data 0.123|grad 0.247" in drawing  # 3 significant digits
     assert "0.123456789" not in drawing

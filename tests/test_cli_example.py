@@ -12,7 +12,7 @@ def test_default_run_is_the_worked_example(capsys, tmp_path):
     code, out, err = run(capsys)
     assert code == 0, err
     # The post's E_total and dE_total/dw5, then the exact figures after one and 10,000 steps.
-    for figure in ("0.298371109", "0.082167041", "0.000438568", "0.291027774", "0.015913620", "0.984064274"):
+    for figure in ("0.298371109", "0.0821670406", "0.000438567734", "0.291027774", "0.015913620", "0.984064274"):
         assert figure in out
     for new_weight in ("0.358916480", "0.408666186", "0.149780716", "0.199561432"):
         assert new_weight in out
@@ -84,7 +84,7 @@ def test_explaining_w5_again_prints_it_once(capsys):
 def test_example_digits_sets_tables_explanations_and_drawing(capsys, tmp_path):
     code, out, err = run(capsys, "example", "--steps", "1", "--digits", "4", "--out", "g.dot")
     assert code == 0, err
-    assert "E_total  = 0.2984" in out  # 4 decimal places in the tables
+    assert "E_total  = 0.2984" in out  # 4 significant digits in the tables
     assert "dE_total/dw5 = 0.08217 " in out  # 4 significant digits in the explanation
     drawing = (tmp_path / "g.dot").read_text(encoding="utf-8")
     assert "data 0.2984" in drawing and "0.298371109" not in drawing  # and in the drawing

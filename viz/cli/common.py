@@ -5,6 +5,7 @@ Imports the standard library and rich only.
 """
 
 import argparse
+import math
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -16,9 +17,6 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports after Ctrl-C
 
-# From this size on, the tables show numbers as 1.000000000e+308 rather than in all their digits.
-_LARGE = 1e15
-
 
 class UsageError(Exception):
     """A mistake of the user's: reported as one line, `tracegrad <command>: message`, exit code 2."""
@@ -29,10 +27,12 @@ def console():
 
 
 def number(x, digits):
-    """`x` with `digits` decimal places (0.298371109), in exponent form when tiny or huge (1.000000000e+308)."""
-    if x == 0.0 or 10.0**-digits <= abs(x) < _LARGE:
-        return f"{x:.{digits}f}"
-    return f"{x:.{digits}e}"
+    """`x` with `digits` significant digits, trailing zeros kept so columns line up.
+
+    0.298371109, 0.000438567734, 2.50000000, 1.00000000e+300 at 9 digits: the
+    same precision as the drawings and explanations (there without the zeros).
+    """
+    return f"{x:#.{digits}g}".replace(".e", "e").rstrip(".")
 
 
 # ---------------------------------------------------------------- option tables
@@ -53,11 +53,29 @@ _TAKE_NO_VALUE = {"store_true", "store_false", "store_const", "count", "help", "
 
 
 def add_command(commands, name, options, run, **settings):
-    """Add the subcommand `name` with its declared `options`, run by `run(args)`; `settings` go to argparse."""
+    """Add the subcommand `name` with its declared `options`, run by `run(args)`; `settings` go to argparse.
+
+    Each option's help ends with its default, read from the declaration (so
+    the two cannot disagree) unless the help already says what it is.
+    """
     parser = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **settings)
     for declared in options:
-        parser.add_argument(*declared.flags, **declared.settings)
+        arguments = dict(declared.settings)
+        shown = _default_text(arguments.get("default"))
+        if shown is not None and "help" in arguments and "default" not in arguments["help"]:
+            arguments["help"] += f" (default {shown})"
+        parser.add_argument(*declared.flags, **arguments)
     parser.set_defaults(run=run)
+
+
+def _default_text(default):
+    if default is None or isinstance(default, bool) or default == []:
+        return None
+    if isinstance(default, list):
+        return ",".join(str(item) for item in default)
+    if isinstance(default, float):
+        return repr(default).replace("e-0", "e-")  # 1e-6, not 1e-06
+    return str(default)
 
 
 def value_options(options):
@@ -77,20 +95,30 @@ def value_options(options):
 _KIND_NAMES = {int: "an int", float: "a number"}
 
 
-def positive(kind):
+def number_in(kind, *, low, high=math.inf, low_open=False):
+    """An argparse type: a finite `kind` (int or float) from `low` (excluded if `low_open`) to `high`."""
+    bound = f"> {low}" if low_open else f">= {low}"
+    if high < math.inf:
+        bound += f" and <= {high}"
+
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        too_low = value <= low if low_open else value < low
+        if not math.isfinite(value) or too_low or value > high:
+            raise argparse.ArgumentTypeError(f"expected a finite number {bound}, got {text!r}")
         return value
 
     return parse
 
 
-def digit_count(text):
+def positive(kind):
+    return number_in(kind, low=0, low_open=True)
+
+
+def _digit_count(text):
     try:
         value = int(text)
     except ValueError:
@@ -125,3 +153,15 @@ def check_output_directory(given, option):
         raise UsageError(f"{option} {str(given)!r} {problem}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{option} {str(given)!r}: the directory is not writable")
+
+
+def digits_option(table_default, drawing_default):
+    """--digits: significant digits of every number shown; by default `table_default` in tables and
+    explanations, `drawing_default` in the drawing (a drawing has less room)."""
+    return option(
+        "--digits",
+        type=_digit_count,
+        default=None,
+        help=f"significant digits of every number shown, 1 to 17 (default {table_default} in the tables "
+        f"and explanations, {drawing_default} in the drawing)",
+    )

@@ -19,19 +19,24 @@ from viz.cli.common import (
     add_command,
     check_output_file,
     console,
-    digit_count,
+    digits_option,
     number,
+    number_in,
     option,
 )
 from viz.dot import DRAWING_DIGITS, VIEWS
-from viz.expression import Expression, parse_assignments
+from viz.expression import FUNCTIONS, Expression, parse_assignments
 from viz.render import FORMATS, check_output
 
 HTML_SUFFIXES = (".html", ".htm")
-TABLE_DIGITS = 9  # decimal places in the table unless --digits says otherwise
+TABLE_DIGITS = 9  # significant digits in the table unless --digits says otherwise
 
-_EXPRESSION = option("expression", metavar="EXPR", help="e.g. 'log(1 + exp(-y*s))'")
-_ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable")
+_EXPRESSION = option(
+    "expression",
+    metavar="EXPR",
+    help=f"an expression in the variables, e.g. 'log(1 + exp(-y*s))'; + - * / **, unary -, and {', '.join(FUNCTIONS)}",
+)
+_ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable, e.g. x=0.5")
 _ANOMALY = option(
     "--anomaly",
     action="store_true",
@@ -47,13 +52,7 @@ DRAW_OPTIONS = (
         help="the drawing: .svg, .png, .pdf, .dot, .gv (default expression.svg; with --html only when given)",
     ),
     option("--html", metavar="FILE", help="also write the page that steps through the passes (.html)"),
-    option(
-        "--digits",
-        type=digit_count,
-        default=None,
-        help=f"precision: decimal places in the table (default 9), significant digits in the drawing "
-        f"(default {DRAWING_DIGITS})",
-    ),
+    digits_option(TABLE_DIGITS, DRAWING_DIGITS),
     option(
         "--view",
         choices=VIEWS,
@@ -70,12 +69,12 @@ DRAW_OPTIONS = (
 )
 
 GRADCHECK_OPTIONS = (
-    option("expression", metavar="EXPR"),
-    option("assignments", metavar="NAME=VALUE", nargs="*"),
-    option("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian"),
-    option("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)"),
-    option("--atol", type=float, default=1e-6),
-    option("--rtol", type=float, default=1e-4),
+    _EXPRESSION,
+    _ASSIGNMENTS,
+    option("--order", type=int, choices=(1, 2), default=1, help="1: the gradient, 2: the Hessian"),
+    option("--eps", type=number_in(float, low=0, low_open=True), default=1e-6, help="finite-difference step, > 0"),
+    option("--atol", type=number_in(float, low=0), default=1e-6, help="absolute tolerance, >= 0"),
+    option("--rtol", type=number_in(float, low=0), default=1e-4, help="relative tolerance, >= 0"),
     _ANOMALY,
 )
 
@@ -144,10 +143,10 @@ def run_gradcheck(args):
     def fn(*nodes):
         return expression.evaluate(dict(zip(names, nodes)))
 
-    inputs = [values[name] for name in names]
     with _anomaly_mode(args):
-        # Evaluate once first, so a domain error reads as the user's mistake.
-        fn(*inputs)
+        # Evaluate once first, so a missing value or a domain error reads as the user's mistake.
+        expression.evaluate_with_leaves(values)
+        inputs = [values[name] for name in names]
         report = gradcheck(
             fn,
             [Value(x, label=name) for x, name in zip(inputs, names)],
@@ -169,8 +168,8 @@ def add_parsers(commands):
         run_draw,
         help="draw an expression's graph with every value, gradient and local derivative",
         description=(
-            "Parse EXPR (never eval'd), run backward, print each variable's gradient and write the drawing.\n"
-            "EXPR may start with '-' ('-x'), or come after '--'."
+            "Parse EXPR (never eval'd), run backward, print each variable's gradient and write the drawing\n"
+            "to ./expression.svg, or where -o says. EXPR may start with '-' ('-x'), or come after '--'."
         ),
         epilog=(
             "example: tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 -o neuron.svg\n"
@@ -187,8 +186,9 @@ def add_parsers(commands):
         run_gradcheck,
         help="compare an expression's derivatives with central differences",
         description=(
-            "Exit code 0 when every derivative matches its numeric estimate, 1 when one does not.\n"
-            "EXPR may start with '-' ('-log(x)'), or come after '--'."
+            "Compare every derivative of EXPR (order 1) or every second derivative (order 2) with central\n"
+            "differences; one passes when |analytic - numeric| <= atol + rtol * |numeric|. Exit code 0 when\n"
+            "all pass, 1 when one does not. EXPR may start with '-' ('-log(x)'), or come after '--'."
         ),
         epilog="example: tracegrad gradcheck 'relu(x)' x=0   (fails: relu has a kink at 0)",
         allow_abbrev=False,

@@ -16,27 +16,21 @@ from viz.dot import DRAWING_DIGITS, VIEWS
 from viz.render import FORMATS, check_output
 
 HTML_SUFFIXES = (".html", ".htm")
-TABLE_DIGITS = 9  # decimal places in the tables, significant digits in explain, unless --digits says otherwise
+TABLE_DIGITS = 9  # significant digits in the tables and explanations unless --digits says otherwise
 EXPLAIN_WIDTH = 100  # columns
 
 OPTIONS = (
-    option("--steps", type=common.positive(int), default=10_000, help="training steps (default 10000)"),
-    option("--lr", type=common.positive(float), default=example.LEARNING_RATE, help="learning rate (0.5)"),
+    option("--steps", type=common.positive(int), default=10_000, help="training steps"),
+    option("--lr", type=common.positive(float), default=example.LEARNING_RATE, help="learning rate, > 0"),
     option("--train-biases", action="store_true", help="train b1 and b2 too (the post does not)"),
     option(
         "--order",
         choices=example.ORDERS,
         default="exact",
-        help="exact gradient descent (default), or the order behind the post's published later figures",
+        help="exact: gradient descent; published: the order behind the post's later figures",
     ),
     option("--explain", action="append", default=[], metavar="NODE", help="also explain dE_total/dNODE (e.g. w3)"),
-    option(
-        "--digits",
-        type=common.digit_count,
-        default=None,
-        help="precision: decimal places in the tables and significant digits in the explanations (default 9), "
-        f"significant digits in the drawing (default {DRAWING_DIGITS})",
-    ),
+    common.digits_option(TABLE_DIGITS, DRAWING_DIGITS),
     option(
         "--highlight",
         metavar="NODE",
@@ -128,7 +122,7 @@ def _print_training(out, args, graph, digits):
     out.print(f"  E_total before training  = {number(one.initial_error, digits)}")
     out.print(f"  E_total after 1 step     = {number(one.error, digits)}")
     out.print(
-        f"  E_total after {args.steps} {steps} = {number(many.error, digits)} ({many.error:.8e}); outputs "
+        f"  E_total after {args.steps} {steps} = {number(many.error, digits)}; outputs "
         f"{number(many.outputs[0], digits)} and {number(many.outputs[1], digits)} for targets "
         f"{example.TARGETS['o1']} and {example.TARGETS['o2']}",
     )
@@ -206,8 +200,9 @@ def add_parser(commands):
         run_example,
         help="the worked example, step by step (the default)",
         description=(
-            "The classic step-by-step backpropagation example: forward pass, every partial derivative of "
-            "E_total, the updated weights, the error after one step and after --steps, and the drawing."
+            "The classic step-by-step backpropagation example: the forward pass, every partial derivative\n"
+            "of E_total, the chain rule for w5, w1 and each --explain NODE, the weights after one step, the\n"
+            "error after one step and after --steps, and the drawing (./worked_example.svg, or --out)."
         ),
         epilog=(
             "example: tracegrad example --order published --explain w1 --out graph.svg\n"
