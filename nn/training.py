@@ -1,4 +1,4 @@
-"""`fit` and `evaluate`: a small training loop reporting loss and accuracy per epoch.
+"""`fit` and `evaluate`: a small training loop reporting loss and accuracy per epoch; `targets_for` a loss.
 
 Owns the loop that ties a model, a loss, an optimizer and a data set together.
 Imports `dataclasses` from the standard library, `autograd` (`Value`,
@@ -191,6 +191,30 @@ def predict(loss, outputs):
     if loss == "cross_entropy":
         return max(range(len(outputs)), key=lambda k: outputs[k].data)
     raise ArgumentError(f"predict: {loss!r} is a regression loss with no classes; use one of {LOSSES[:3]}")
+
+
+def targets_for(loss, labels):
+    """A data set's class labels (any sortable values) as `loss` wants them, per the table above.
+
+    The classes are the distinct labels in sorted order: cross_entropy takes
+    their indices 0..k-1; the one-output losses need exactly two classes, read
+    as 0/1 by binary_cross_entropy and as -1/+1 by hinge and mse (the sign of
+    the score is the class). Fewer or more than two classes for those raises
+    `ArgumentError`.
+    """
+    if loss not in LOSSES:
+        raise ArgumentError(f"targets_for: loss must be one of {', '.join(LOSSES)}, got {shown(loss)}")
+    classes = sorted(set(labels))
+    index = {label: k for k, label in enumerate(classes)}
+    if loss == "cross_entropy":
+        return [index[label] for label in labels]
+    if len(classes) != 2:
+        raise ArgumentError(
+            f"targets_for: the loss {loss} needs exactly two classes, got {len(classes)}; use cross_entropy"
+        )
+    if loss == "binary_cross_entropy":
+        return [index[label] for label in labels]
+    return [2 * index[label] - 1 for label in labels]
 
 
 def _outputs(model, inputs, index, owner):

@@ -7,7 +7,7 @@ import pytest
 
 from autograd import Value
 from nn import MLP, SGD, Adam, ArgumentError, EpochReport, Layer, Module, Neuron, evaluate, fit, two_moons, xor
-from nn.training import predict
+from nn.training import predict, targets_for
 
 
 def accuracy_by_hand(model, points, labels):
@@ -282,3 +282,15 @@ def test_a_model_returning_something_else_is_a_clear_error(returned):
 def test_evaluate_needs_a_model():
     with pytest.raises(TypeError, match="evaluate: model must be a callable nn Module"):
         evaluate(None, [[0.0]], [1], loss="hinge")
+
+
+def test_targets_for_reads_the_classes_as_each_loss_wants_them():
+    labels = ["b", "a", "b", "a"]
+    assert targets_for("cross_entropy", [2, 0, 1, 2]) == [2, 0, 1, 2]
+    assert targets_for("binary_cross_entropy", labels) == [1, 0, 1, 0]
+    assert targets_for("hinge", labels) == [1, -1, 1, -1]
+    assert targets_for("mse", [-1, 1, 1]) == [-1, 1, 1]
+    with pytest.raises(ArgumentError, match="exactly two classes, got 3; use cross_entropy"):
+        targets_for("hinge", [0, 1, 2])
+    with pytest.raises(ArgumentError, match="loss must be one of"):
+        targets_for("l1", labels)
