@@ -1,11 +1,17 @@
 """`tracegrad train`: training, plots, saved weights, Ctrl-C, and the labels a loss needs."""
 
 import json
+import os
+import random
+import signal
+import time
 
 import pytest
 from cli_support import PNG_MAGIC, run
 
+from nn import ACTIVATIONS, MLP
 from nn.datasets import spirals
+from viz.cli import main
 from viz.cli import train as train_command
 
 pytestmark = pytest.mark.usefixtures("in_temporary_directory")
@@ -102,3 +108,78 @@ def test_a_two_class_loss_on_three_classes_is_refused_before_training(capsys, mo
     assert "cross_entropy" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "train", "spirals", "--epochs", "1", "--samples", "12", "--layers", "4")
     assert code == 0, err  # the default for spirals, cross_entropy, takes three classes
+
+
+# ---------------------------------------------------------------- requests too large, refused up front
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--layers", "100000,100000"], "at most 10000 neurons per layer"),
+        (["--samples", "1000000000"], "an int from 1 to 100000"),
+        (["--layers", "5000,5000"], "makes 25025001 weights; at most 1000000"),
+        (["--samples", "100000"], "100000 examples per update x 337 weights is too large"),
+        (["--samples", "100000", "--batch-size", "100000"], "--batch-size"),
+        (["--l2", "nan"], "--l2"),
+        (["--momentum", "-1"], "--momentum"),
+    ],
+)
+def test_a_request_past_the_stated_bounds_is_refused_before_any_work(capsys, tmp_path, argv, words):
+    code, out, err = run(capsys, "train", "moons", *argv)
+    assert code == 2
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_the_bounds_are_stated_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for bound in (str(train_command.MAX_SAMPLES), str(train_command.MAX_LAYER), str(train_command.MAX_WEIGHTS)):
+        assert bound in text
+    assert f"batch size x weights at most {train_command.MAX_GRAPH}" in text
+    assert "{" + ",".join(ACTIVATIONS) + "}" in text  # the choices are nn's own
+
+
+def test_the_weight_count_is_the_models(capsys):
+    # The bound is checked on a count made before the MLP exists: it must be the MLP's own.
+    model = MLP(2, [3, 4, 1], rng=random.Random(0))
+    assert len(model.parameters()) == (2 + 1) * 3 + (3 + 1) * 4 + (4 + 1) * 1
+
+
+def test_load_says_what_it_loaded_and_how_the_epochs_count(capsys, tmp_path):
+    common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
+    code, _, err = run(capsys, *common, "--epochs", "2", "--save", "w.json")
+    assert code == 0, err
+    code, out, err = run(capsys, *common, "--epochs", "3", "--load", "w.json")
+    assert code == 0, err
+    assert "weights loaded from w.json; training continues from them for 3 more epochs, counted from 1" in out
+
+
+def test_a_second_ctrl_c_waits_until_the_weights_are_saved(capsys, tmp_path, monkeypatch):
+    real_fit = train_command.fit
+    real_save = MLP.save
+
+    def fit_interrupted_in_the_second_epoch(*args, callback, **kwargs):
+        def report(epoch):
+            callback(epoch)
+            raise KeyboardInterrupt
+
+        return real_fit(*args, callback=report, **kwargs)
+
+    def save_interrupted_again(self, path):
+        os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, while the file is being written
+        time.sleep(0.05)
+        return real_save(self, path)
+
+    monkeypatch.setattr(train_command, "fit", fit_interrupted_in_the_second_epoch)
+    monkeypatch.setattr(MLP, "save", save_interrupted_again)
+    argv = ["train", "xor", "--samples", "12", "--layers", "4", "--epochs", "5", "--save", "w.json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 130
+    assert "weights saved to w.json" in out
+    assert "interrupted at epoch 2 of 5" in err and err.strip().endswith("tracegrad train: interrupted")
+    assert "Traceback" not in err
+    saved = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    assert len(saved["parameters"]) == (2 + 1) * 4 + (4 + 1) * 1

@@ -7,6 +7,9 @@ Imports the standard library and rich only.
 import argparse
 import math
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +23,27 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports after Ctrl-C
 
 class UsageError(Exception):
     """A mistake of the user's: reported as one line, `tracegrad <command>: message`, exit code 2."""
+
+
+@contextmanager
+def interrupts_deferred(*, reraise=True):
+    """Inside, Ctrl-C is remembered instead of raised; on leaving, a remembered Ctrl-C is raised (if `reraise`).
+
+    For the steps that must finish once begun, such as restoring and saving the
+    weights after a first Ctrl-C. Outside the main thread, where Python cannot
+    set signal handlers, it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and reraise:
+        raise KeyboardInterrupt
 
 
 def console():
@@ -97,9 +121,12 @@ _KIND_NAMES = {int: "an int", float: "a number"}
 
 def number_in(kind, *, low, high=math.inf, low_open=False):
     """An argparse type: a finite `kind` (int or float) from `low` (excluded if `low_open`) to `high`."""
-    bound = f"> {low}" if low_open else f">= {low}"
-    if high < math.inf:
-        bound += f" and <= {high}"
+    if kind is int and not low_open and high < math.inf:
+        wanted = f"an int from {low} to {high}"
+    else:
+        wanted = f"{'an int' if kind is int else 'a finite number'} {'>' if low_open else '>='} {low}"
+        if high < math.inf:
+            wanted += f" and <= {high}"
 
     def parse(text):
         try:
@@ -108,7 +135,7 @@ def number_in(kind, *, low, high=math.inf, low_open=False):
             raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
         too_low = value <= low if low_open else value < low
         if not math.isfinite(value) or too_low or value > high:
-            raise argparse.ArgumentTypeError(f"expected a finite number {bound}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return value
 
     return parse

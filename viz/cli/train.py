@@ -1,20 +1,24 @@
 """`tracegrad train`: an MLP trained on a built-in data set, with a progress bar, then the plots.
 
 Ctrl-C stops training early; the weights of the last finished epoch are kept,
-saved with --save and plotted (exit code 130).
+saved with --save and plotted (exit code 130). A second Ctrl-C cannot cut the
+save short: it waits until the file is written. Requests too large for this
+engine (the bounds below, stated in --help) are refused before the model or
+its graph is allocated.
 """
 
 import argparse
 import random
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nn import DATASETS, MLP, SGD, Adam, fit
+from nn import ACTIVATIONS, DATASETS, MLP, SGD, Adam, ArgumentError, fit
 from nn.loaders import TABLES
-from nn.training import LOSSES
+from nn.training import LOSSES, targets_for
 from viz.cli import tables
 from viz.cli.common import (
     EXIT_INTERRUPTED,
@@ -24,9 +28,17 @@ from viz.cli.common import (
     check_output_directory,
     check_output_file,
     console,
+    interrupts_deferred,
+    number_in,
     option,
     positive,
 )
+
+# Far above what a scalar engine trains in reasonable time, far below what exhausts memory.
+MAX_SAMPLES = 100_000
+MAX_LAYER = 10_000  # neurons in one layer
+MAX_WEIGHTS = 1_000_000  # parameters of the whole MLP
+MAX_GRAPH = 10_000_000  # examples per update x parameters: the graph of one update holds about that many nodes
 
 
 def _layer_sizes(text):
@@ -36,6 +48,8 @@ def _layer_sizes(text):
         raise argparse.ArgumentTypeError(f"expected sizes like 16,16, got {text!r}") from None
     if not sizes or any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError(f"expected positive layer sizes like 16,16, got {text!r}")
+    if max(sizes) > MAX_LAYER:
+        raise argparse.ArgumentTypeError(f"at most {MAX_LAYER} neurons per layer, got {text!r}")
     return sizes
 
 
@@ -46,29 +60,46 @@ OPTIONS = (
         metavar="DATASET",
         help=f"generated 2-D points: {', '.join(sorted(DATASETS))}; shipped data sets: {', '.join(TABLES)}",
     ),
-    option("--samples", type=positive(int), help="number of points of a 2-D set (default 100)"),
-    option("--layers", type=_layer_sizes, help="hidden layer sizes (default 16,16; see below for the shipped sets)"),
-    option("--activation", choices=("relu", "tanh", "sigmoid", "linear"), help="default relu (tanh: shipped sets)"),
+    option(
+        "--samples",
+        type=number_in(int, low=1, high=MAX_SAMPLES),
+        help=f"number of points of a 2-D set, 1 to {MAX_SAMPLES} (default 100)",
+    ),
+    option(
+        "--layers",
+        type=_layer_sizes,
+        help=f"hidden layer sizes, each 1 to {MAX_LAYER}, at most {MAX_WEIGHTS} weights in all "
+        "(default 16,16; see below for the shipped sets)",
+    ),
+    option(
+        "--activation",
+        choices=tuple(ACTIVATIONS),
+        help="of the hidden layers (default relu; tanh for the shipped sets)",
+    ),
     option(
         "--loss",
         choices=LOSSES,
         help="default: hinge (cross_entropy for spirals); hinge, mse and binary_cross_entropy need two classes",
     ),
-    option("--optimizer", choices=("sgd", "adam"), default="adam"),
-    option("--lr", type=positive(float), help="learning rate (default 0.05; shipped sets: below)"),
-    option("--momentum", type=float, default=0.0, help="SGD momentum (default 0)"),
+    option("--optimizer", choices=("sgd", "adam"), default="adam", help="the update rule"),
+    option("--lr", type=positive(float), help="learning rate, > 0 (default 0.05; shipped sets: below)"),
+    option("--momentum", type=number_in(float, low=0), default=0.0, help="SGD momentum, >= 0"),
     option("--epochs", type=positive(int), help="passes over the data (default 100; shipped sets: below)"),
-    option("--batch-size", type=positive(int), help="examples per update (default: all; shipped sets: below)"),
-    option("--l2", type=float, default=1e-4, help="L2 penalty on the weights (default 1e-4)"),
+    option(
+        "--batch-size",
+        type=positive(int),
+        help=f"examples per update (default: all; shipped sets: below); batch size x weights at most {MAX_GRAPH}",
+    ),
+    option("--l2", type=number_in(float, low=0), default=1e-4, help="L2 penalty on the weights, >= 0"),
     option("--seed", type=int, default=0, help="seed of the data and the initial weights"),
     option(
         "--eager",
         action="store_true",
         help="build the graph of every step (default: replay one traced example per step, same numbers, faster)",
     ),
-    option("--save", metavar="PATH", help="write the trained weights as JSON"),
-    option("--load", metavar="PATH", help="start from weights saved by --save"),
-    option("--plots", type=Path, default=Path("."), help="directory for the PNG plots (default .)"),
+    option("--save", metavar="PATH", help="write the trained weights as JSON (default: not saved)"),
+    option("--load", metavar="PATH", help="start from weights saved by --save (default: fresh random weights)"),
+    option("--plots", type=Path, default=Path("."), help="directory for the PNG plots"),
     *tables.OPTIONS,
 )
 
@@ -76,25 +107,17 @@ OPTIONS = (
 DEFAULTS = {"samples": 100, "layers": [16, 16], "activation": "relu", "lr": 0.05, "epochs": 100}
 
 
-def _targets_for(loss, labels, dataset):
-    """The data set's labels as `loss` wants them (see nn.training), or a UsageError before any training.
-
-    The classes are the distinct labels in order: cross_entropy takes their
-    indices 0..k-1; the one-output losses need exactly two classes, read as
-    0/1 by binary_cross_entropy and as -1/+1 by hinge and mse (the sign of
-    the score is the class).
-    """
-    classes = sorted(set(labels))
-    index = {label: k for k, label in enumerate(classes)}
-    if loss == "cross_entropy":
-        return [index[label] for label in labels]
-    if len(classes) != 2:
+def check_size(sizes, batch):
+    """Refuse, before anything is allocated, an MLP of `sizes` (inputs first) or an update graph past the bounds."""
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    if weights > MAX_WEIGHTS:
+        hidden = ",".join(map(str, sizes[1:-1]))
+        raise UsageError(f"--layers {hidden} makes {weights} weights; at most {MAX_WEIGHTS}")
+    if batch * weights > MAX_GRAPH:
         raise UsageError(
-            f"--loss {loss} needs exactly two classes and {dataset} has {len(classes)}; use --loss cross_entropy"
+            f"{batch} examples per update x {weights} weights is too large a graph for one update "
+            f"(batch size x weights at most {MAX_GRAPH}); give a smaller --batch-size, --samples or --layers"
         )
-    if loss == "binary_cross_entropy":
-        return [index[label] for label in labels]
-    return [2 * index[label] - 1 for label in labels]
 
 
 def _train(model, inputs, targets, loss, optimizer, args, rng, out):
@@ -134,7 +157,8 @@ def _train(model, inputs, targets, loss, optimizer, args, rng, out):
             )
         except KeyboardInterrupt:
             interrupted = True
-            model.load_state_dict(finished)
+            with interrupts_deferred(reraise=False):  # we are stopping already: a second Ctrl-C changes nothing
+                model.load_state_dict(finished)
     return history, interrupted
 
 
@@ -150,17 +174,26 @@ def run_train(args):
     for name, value in DEFAULTS.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    batch = min(args.batch_size or args.samples, args.samples)
+    check_size([2, *args.layers, 1], batch)  # before the data: at least one output
     rng = random.Random(args.seed)
     points, labels = DATASETS[args.dataset](args.samples, rng=rng)
     loss = args.loss or ("cross_entropy" if args.dataset == "spirals" else "hinge")
-    targets = _targets_for(loss, labels, args.dataset)
-    classes = len(set(targets))
-    outputs = classes if loss == "cross_entropy" else 1
+    try:
+        targets = targets_for(loss, labels)
+    except ArgumentError:
+        raise UsageError(
+            f"--loss {loss} needs exactly two classes and {args.dataset} has {len(set(labels))}; "
+            "use --loss cross_entropy"
+        ) from None
+    outputs = len(set(targets)) if loss == "cross_entropy" else 1
+    sizes = [2, *args.layers, outputs]
+    check_size(sizes, batch)
     output_activation = "sigmoid" if loss == "binary_cross_entropy" else "linear"
-    model = MLP(2, [*args.layers, outputs], args.activation, output_activation, rng=rng)
+    model = MLP(2, sizes[1:], args.activation, output_activation, rng=rng)
     if args.load:
         model.load(args.load)
-        out.print(f"weights loaded from {escape(args.load)}")
+        out.print(loaded_text(args), soft_wrap=True)
     parameters = model.parameters()
     if args.optimizer == "adam":
         optimizer = Adam(parameters, lr=args.lr)
@@ -173,20 +206,21 @@ def run_train(args):
         soft_wrap=True,
     )
     history, interrupted = _train(model, inputs, targets, loss, optimizer, args, rng, out)
-    if interrupted:
-        done = len(history)
-        print(
-            f"tracegrad train: training interrupted at epoch {min(done + 1, args.epochs)} of {args.epochs}; "
-            f"keeping the weights after the {done} finished epoch{'' if done == 1 else 's'}",
-            file=sys.stderr,
-        )
-    if history:
-        last = history[-1]
-        accuracy = "n/a" if last.accuracy is None else f"{last.accuracy:.1%}"
-        out.print(f"final epoch: loss {last.loss:.6f}, training accuracy {accuracy}")
-    if args.save:
-        model.save(args.save)
-        out.print(f"weights saved to {escape(args.save)}")
+    with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
+        if interrupted:
+            done = len(history)
+            print(
+                f"tracegrad train: training interrupted at epoch {min(done + 1, args.epochs)} of {args.epochs}; "
+                f"keeping the weights after the {done} finished epoch{'' if done == 1 else 's'}",
+                file=sys.stderr,
+            )
+        if history:
+            last = history[-1]
+            accuracy = "n/a" if last.accuracy is None else f"{last.accuracy:.1%}"
+            out.print(f"final epoch: loss {last.loss:.6f}, training accuracy {accuracy}")
+        if args.save:
+            model.save(args.save)
+            out.print(f"weights saved to {escape(args.save)}")
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 
@@ -200,6 +234,15 @@ def run_train(args):
         boundary_path = plots.save_figure(boundary, args.plots / f"{args.dataset}_boundary.png")
         out.print(f"decision boundary written to {escape(str(boundary_path))}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def loaded_text(args):
+    """What --load says: the file, and that the epochs count from 1 again (the file keeps weights only)."""
+    epochs = f"{args.epochs} more epoch{'' if args.epochs == 1 else 's'}"
+    return (
+        f"weights loaded from {escape(args.load)}; training continues from them for {epochs}, "
+        "counted from 1 (the file does not record earlier epochs)"
+    )
 
 
 def add_parser(commands):
