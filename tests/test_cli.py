@@ -1,17 +1,24 @@
 """The `tracegrad` command as a whole: the parser, the error mapping, help, and `python -m viz`."""
 
+import argparse
 import errno
+import io
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from cli_support import assert_valid_svg, run
 
+from nn import ArgumentError
 from nn import worked_example as example
 from viz import cli
+from viz.cli import build_parser, main
 from viz.cli import draw as draw_command
-from viz.cli import main
+from viz.cli import train as train_command
 
 pytestmark = pytest.mark.usefixtures("in_temporary_directory")
 
@@ -132,3 +139,103 @@ def test_options_alone_run_the_example(capsys):
     code, out, err = run(capsys, "--order", "published", "--steps", "1", "--out", "g.dot")
     assert code == 0, err
     assert example.PUBLISHED_LATER["E_total after 1 step"] in out
+
+
+# ---------------------------------------------------------------- version, help, and which errors are the user's
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert re.fullmatch(r"tracegrad \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+def test_the_top_level_help_has_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("tracegrad train moons", "tracegrad draw 'tanh(x*w + b)'", "tracegrad gradcheck 'relu(x)' x=0"):
+        assert command in out
+
+
+@pytest.mark.parametrize("command", ["example", "train", "draw", "gradcheck"])
+def test_every_option_has_help_and_every_default_is_stated(command):
+    for action in build_parser()._subparsers._group_actions[0].choices[command]._actions:
+        assert action.help, f"{command} {action.dest} has no help"
+        if action.default not in (None, False, [], argparse.SUPPRESS) and action.option_strings:
+            assert "default" in action.help, f"{command} {action.dest}: {action.help!r}"
+
+
+@pytest.mark.parametrize("error", [ValueError("a bug"), KeyError("y"), TypeError("a bug"), RuntimeError("a bug")])
+def test_an_error_that_is_not_the_users_is_a_bug_with_its_traceback(monkeypatch, error):
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(draw_command, "render", broken)
+    with pytest.raises(type(error)):
+        main(["draw", "x", "x=1", "-o", "p.svg"])
+
+
+def test_nn_argument_errors_are_the_users(capsys, monkeypatch):
+    def refused(*args, **kwargs):
+        raise ArgumentError("MLP: a bad value")
+
+    monkeypatch.setattr(train_command, "MLP", refused)
+    code, _, err = run(capsys, "train", "xor", "--epochs", "1", "--samples", "8")
+    assert code == 2
+    assert err == "tracegrad train: MLP: a bad value\n"
+
+
+def test_a_second_ctrl_c_while_saying_interrupted_is_not_a_traceback(capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    class InterruptedAgainWhileWriting(io.StringIO):
+        def write(self, text):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # let the handler run, if there is one
+            return super().write(text)
+
+    monkeypatch.setattr(draw_command, "render", interrupted)
+    stderr = InterruptedAgainWhileWriting()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["draw", "x", "x=1", "-o", "p.svg"]) == 130
+    assert stderr.getvalue() == "tracegrad draw: interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back after an in-process call
+
+
+# What a user waits for: matplotlib alone takes most of a second to import.
+NO_MATPLOTLIB = """
+import sys
+from viz.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print("matplotlib" in " ".join(sys.modules), code)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["train", "--help"], ["draw", "x*x", "x=3", "-o", "p.dot"], ["draw", "x+"], ["gradcheck", "x", "x=1"]],
+)
+def test_help_errors_and_draw_do_not_import_matplotlib(tmp_path, argv):
+    finished = subprocess.run(
+        [sys.executable, "-c", NO_MATPLOTLIB, *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert finished.stdout.strip().splitlines()[-1] in ("False 0", "False 2"), finished.stdout + finished.stderr
+
+
+def test_train_imports_matplotlib_to_plot(tmp_path):
+    argv = ["train", "xor", "--epochs", "1", "--samples", "8", "--layers", "2"]
+    finished = subprocess.run(
+        [sys.executable, "-c", NO_MATPLOTLIB, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert finished.stdout.strip().splitlines()[-1] == "True 0", finished.stdout + finished.stderr
