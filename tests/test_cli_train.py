@@ -11,7 +11,7 @@ from cli_support import PNG_MAGIC, run
 
 from nn import ACTIVATIONS, MLP
 from nn.datasets import spirals
-from viz.cli import main
+from viz.cli import common, main
 from viz.cli import train as train_command
 
 pytestmark = pytest.mark.usefixtures("in_temporary_directory")
@@ -136,9 +136,9 @@ def test_the_bounds_are_stated_in_the_help(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for bound in (str(train_command.MAX_SAMPLES), str(train_command.MAX_LAYER), str(train_command.MAX_WEIGHTS)):
+    for bound in (str(common.MAX_SAMPLES), str(common.MAX_LAYER), str(common.MAX_WEIGHTS)):
         assert bound in text
-    assert f"batch size x weights at most {train_command.MAX_GRAPH}" in text
+    assert f"batch size x weights at most {common.MAX_GRAPH}" in text
     assert "{" + ",".join(ACTIVATIONS) + "}" in text  # the choices are nn's own
 
 

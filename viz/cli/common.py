@@ -1,5 +1,5 @@
-"""What every subcommand of the CLI shares: exit codes, the usage error, number formatting,
-output-path checks, argument types, and the option tables the parser is built from.
+"""What every subcommand of the CLI shares: exit codes, the usage error, number formatting, Ctrl-C deferral,
+output-path checks, argument types, the option tables the parser is built from, and train's bounds.
 
 Imports the standard library and rich only.
 """
@@ -10,15 +10,24 @@ import os
 import signal
 import threading
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports after Ctrl-C
+
+
+# train's bounds: far above what a scalar engine trains in reasonable time, far below what exhausts memory.
+MAX_SAMPLES = 100_000
+MAX_LAYER = 10_000  # neurons in one layer
+MAX_WEIGHTS = 1_000_000  # parameters of the whole MLP
+MAX_GRAPH = 10_000_000  # examples per update x parameters: the graph of one update holds about that many nodes
 
 
 class UsageError(Exception):
@@ -191,4 +200,29 @@ def digits_option(table_default, drawing_default):
         default=None,
         help=f"significant digits of every number shown, 1 to 17 (default {table_default} in the tables "
         f"and explanations, {drawing_default} in the drawing)",
+    )
+
+
+# ---------------------------------------------------------------- train's shared checks and messages
+
+
+def check_size(sizes, batch):
+    """Refuse, before anything is allocated, an MLP of `sizes` (inputs first) or an update graph past the bounds."""
+    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    if weights > MAX_WEIGHTS:
+        hidden = ",".join(map(str, sizes[1:-1]))
+        raise UsageError(f"--layers {hidden} makes {weights} weights; at most {MAX_WEIGHTS}")
+    if batch * weights > MAX_GRAPH:
+        raise UsageError(
+            f"{batch} examples per update x {weights} weights is too large a graph for one update "
+            f"(batch size x weights at most {MAX_GRAPH}); give a smaller --batch-size, --samples or --layers"
+        )
+
+
+def loaded_text(args):
+    """What --load says: the file, and that the epochs count from 1 again (the file keeps weights only)."""
+    epochs = f"{args.epochs} more epoch{'' if args.epochs == 1 else 's'}"
+    return (
+        f"weights loaded from {escape(args.load)}; training continues from them for {epochs}, "
+        "counted from 1 (the file does not record earlier epochs)"
     )

@@ -25,7 +25,16 @@ from rich.table import Table
 from nn import MLP, SGD, Adam, MinMaxScaler, accuracy, confusion_matrix, predict_classes, train_test_split, wheat_seeds
 from nn.init import fan_in_uniform
 from nn.loaders import TABLES, load
-from viz.cli.common import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, option
+from viz.cli.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    check_size,
+    interrupts_deferred,
+    loaded_text,
+    option,
+)
 
 # What `train` uses for a shipped set when an option is not given.
 DEFAULTS = {
@@ -81,11 +90,12 @@ def run(args, train_with_progress, out):
     scaler = MinMaxScaler().fit([[0.0] * 64, [16.0] * 64] if args.dataset == "digits" else x_train)
     x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
     classes = len(table.classes)
+    check_size([table.features, *args.layers, classes], min(args.batch_size or len(x_train), len(x_train)))
     # Weights as torch.nn.Linear draws them: micrograd's U(-1, 1) saturates tanh neurons with 64 inputs.
     model = fan_in_uniform(MLP(table.features, [*args.layers, classes], args.activation, "linear", rng=rng), rng=rng)
     if args.load:
         model.load(args.load)
-        out.print(f"weights loaded from {escape(args.load)}")
+        out.print(loaded_text(args), soft_wrap=True)
     parameters = model.parameters()
     if args.optimizer == "adam":
         optimizer = Adam(parameters, lr=args.lr)
@@ -113,8 +123,9 @@ def run(args, train_with_progress, out):
     out.print(f"test accuracy {accuracy(predicted, y_test):.1%} on {len(y_test)} held-out rows")
     out.print(_matrix_table(matrix, table.classes))
     if args.save:
-        model.save(args.save)
-        out.print(f"weights saved to {escape(args.save)}")
+        with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
+            model.save(args.save)
+            out.print(f"weights saved to {escape(args.save)}")
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 

@@ -10,7 +10,6 @@ its graph is allocated.
 import argparse
 import random
 import sys
-from itertools import pairwise
 from pathlib import Path
 
 from rich.markup import escape
@@ -23,22 +22,22 @@ from viz.cli import tables
 from viz.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
+    MAX_GRAPH,
+    MAX_LAYER,
+    MAX_SAMPLES,
+    MAX_WEIGHTS,
     UsageError,
     add_command,
     check_output_directory,
     check_output_file,
+    check_size,
     console,
     interrupts_deferred,
+    loaded_text,
     number_in,
     option,
     positive,
 )
-
-# Far above what a scalar engine trains in reasonable time, far below what exhausts memory.
-MAX_SAMPLES = 100_000
-MAX_LAYER = 10_000  # neurons in one layer
-MAX_WEIGHTS = 1_000_000  # parameters of the whole MLP
-MAX_GRAPH = 10_000_000  # examples per update x parameters: the graph of one update holds about that many nodes
 
 
 def _layer_sizes(text):
@@ -105,19 +104,6 @@ OPTIONS = (
 
 # Defaults of the generated 2-D sets (the shipped ones have theirs in viz.cli.tables).
 DEFAULTS = {"samples": 100, "layers": [16, 16], "activation": "relu", "lr": 0.05, "epochs": 100}
-
-
-def check_size(sizes, batch):
-    """Refuse, before anything is allocated, an MLP of `sizes` (inputs first) or an update graph past the bounds."""
-    weights = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
-    if weights > MAX_WEIGHTS:
-        hidden = ",".join(map(str, sizes[1:-1]))
-        raise UsageError(f"--layers {hidden} makes {weights} weights; at most {MAX_WEIGHTS}")
-    if batch * weights > MAX_GRAPH:
-        raise UsageError(
-            f"{batch} examples per update x {weights} weights is too large a graph for one update "
-            f"(batch size x weights at most {MAX_GRAPH}); give a smaller --batch-size, --samples or --layers"
-        )
 
 
 def _train(model, inputs, targets, loss, optimizer, args, rng, out):
@@ -234,15 +220,6 @@ def run_train(args):
         boundary_path = plots.save_figure(boundary, args.plots / f"{args.dataset}_boundary.png")
         out.print(f"decision boundary written to {escape(str(boundary_path))}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
-
-
-def loaded_text(args):
-    """What --load says: the file, and that the epochs count from 1 again (the file keeps weights only)."""
-    epochs = f"{args.epochs} more epoch{'' if args.epochs == 1 else 's'}"
-    return (
-        f"weights loaded from {escape(args.load)}; training continues from them for {epochs}, "
-        "counted from 1 (the file does not record earlier epochs)"
-    )
 
 
 def add_parser(commands):
