@@ -91,3 +91,9 @@ def test_draw_digits_sets_the_table_and_the_drawing(capsys, tmp_path):
     drawing = (tmp_path / "p.dot").read_text(encoding="utf-8")
     assert "data 0.123|grad 0.247" in drawing  # 3 significant digits
     assert "0.123456789" not in drawing
+
+
+def test_an_anomaly_is_the_users_error(capsys):
+    code, out, err = run(capsys, "draw", "x*x*x", "x=1e200", "--anomaly", "-o", "p.dot")
+    assert code == 2
+    assert err.startswith("tracegrad draw: ") and len(err.strip().splitlines()) == 1 and out == ""

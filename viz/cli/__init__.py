@@ -11,9 +11,10 @@ code 1, for a failed check, and Ctrl-C exits with 130 (`train` still saves and
 plots what it has trained). Output paths are checked before any work.
 
 A user mistake is one of the project's own user-facing errors: the CLI's
-`UsageError`, `viz.expression.ExpressionError`, `autograd.DomainError`,
-`nn.ArgumentError`, the renderer's errors, or an `OSError` on a path the user
-gave. Anything else is a bug and keeps its traceback.
+`UsageError`, `viz.expression.ExpressionError`, `autograd.DomainError` and
+`autograd.AnomalyError` (--anomaly), `nn.ArgumentError`, the renderer's
+errors, or an `OSError` on a path the user gave. Anything else is a bug and
+keeps its traceback.
 
 Nothing here imports matplotlib: `train` imports `viz.plots` when it plots,
 so `--help`, every error and `draw` start quickly.
@@ -25,7 +26,7 @@ import signal
 import sys
 import threading
 
-from autograd import DomainError
+from autograd import AnomalyError, DomainError
 from nn import ArgumentError
 from viz.cli import draw, example, train
 from viz.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, value_options
@@ -33,7 +34,15 @@ from viz.expression import ExpressionError
 from viz.render import GraphvizNotFoundError, RenderError
 
 # The errors that mean "the user asked for something we refuse", said in one line with exit code 2.
-USER_ERRORS = (UsageError, ExpressionError, DomainError, ArgumentError, GraphvizNotFoundError, RenderError)
+USER_ERRORS = (
+    UsageError,
+    ExpressionError,
+    DomainError,
+    AnomalyError,
+    ArgumentError,
+    GraphvizNotFoundError,
+    RenderError,
+)
 
 EXAMPLES = """examples:
   tracegrad                                        the worked example, step by step

@@ -89,7 +89,7 @@ def _expression_and_values(args):
 
 
 def _anomaly_mode(args):
-    """detect_anomaly() with --anomaly: an AnomalyError is a ValueError, so it ends the command with exit 2."""
+    """detect_anomaly() with --anomaly: an AnomalyError is one of the user errors main reports with exit 2."""
     return detect_anomaly() if args.anomaly else contextlib.nullcontext()
 
 
