@@ -16,8 +16,9 @@ dE_total/dw5 (0.082167) is w5's grad; w5's path to E_total is drawn in purple.
 import sys
 from pathlib import Path
 
-from nn.worked_example import labelled_graph, neuron_groups
+from nn.worked_example import labelled_graph
 from viz import explain, render
+from viz.worked_example import neuron_groups
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "worked_example.svg"
 

@@ -46,15 +46,6 @@ INITIAL_WEIGHTS = {
 LEARNING_RATE = 0.5
 ORDERS = ("exact", "published")
 
-# The labelled nodes of each neuron, for clustering in drawings: its net input
-# and its output. The error terms E_o1, E_o2 and E_total belong to no neuron.
-NEURONS = {
-    "h1": ("net_h1", "out_h1"),
-    "h2": ("net_h2", "out_h2"),
-    "o1": ("net_o1", "out_o1"),
-    "o2": ("net_o2", "out_o2"),
-}
-
 # Every label `labelled_graph` returns, inputs first, errors last.
 LABELS = (
     "i1", "i2",
@@ -159,20 +150,6 @@ def labelled_graph(weights=None, *, backward=False):
         error.backward()
     found = {node.label: node for node in topological_order(error) if node.label}
     return {label: found[label] for label in LABELS}
-
-
-def neuron_groups(graph):
-    """Each neuron's nodes, for boxing in a drawing: the weights feeding it, its net input and output.
-
-    `graph` is what `labelled_graph` returns; the result maps "neuron h1" etc.
-    to lists of its Values (the shared biases belong to no single neuron).
-    """
-    groups = {}
-    for neuron, labels in NEURONS.items():
-        members = [graph[label] for label in labels]
-        weights = [parent for parent in members[0].parents if parent.label.startswith("w")]
-        groups[f"neuron {neuron}"] = weights + members
-    return groups
 
 
 def figures(graph=None):

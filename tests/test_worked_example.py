@@ -83,7 +83,8 @@ def test_the_graph_has_the_post_structure(graph):
     assert g["net_o1"].parents == (g["w5"], g["w6"], g["out_h1"], g["out_h2"], g["b2"])
     assert g["net_o2"].parents == (g["w7"], g["w8"], g["out_h1"], g["out_h2"], g["b2"])
     assert g["net_o1"].local_grads == (g["out_h1"].data, g["out_h2"].data, 0.40, 0.45, 1.0)
-    for neuron, (net, out) in we.NEURONS.items():
+    for neuron in ("h1", "h2", "o1", "o2"):
+        net, out = f"net_{neuron}", f"out_{neuron}"
         assert g[out].op == "sigmoid" and g[out].parents == (g[net],), neuron
     assert g["E_total"].op == "sum" and g["E_total"].parents == (g["E_o1"], g["E_o2"])
     # The shared biases collect the gradient of both neurons they feed.

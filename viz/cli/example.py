@@ -14,6 +14,7 @@ from viz.cli import common
 from viz.cli.common import number, option
 from viz.dot import DRAWING_DIGITS, VIEWS
 from viz.render import FORMATS, check_output
+from viz.worked_example import neuron_groups
 
 HTML_SUFFIXES = (".html", ".htm")
 TABLE_DIGITS = 9  # significant digits in the tables and explanations unless --digits says otherwise
@@ -180,7 +181,7 @@ def run_example(args):
         path = render(
             root,
             args.out,
-            groups=example.neuron_groups(graph),
+            groups=neuron_groups(graph),
             digits=drawing_digits,
             view=args.view,
             highlight=highlight,
