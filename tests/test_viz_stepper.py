@@ -161,6 +161,9 @@ def test_the_forward_step_of_net_o1_writes_out_the_weighted_sum():
     ]
     assert step["sentence"] == "Forward: net_o1 = w5·out_h1 + w6·out_h2 + b2 = 1.10590597."
     assert step["data"] == {ids(root)[graph["net_o1"]]: "1.10590597"}
+    # A number that is part of the op (the ½ of the squared error) is written in the formula.
+    (step,) = [step for step in steps_of(data, "forward") if step["node"] == ids(root)[graph["E_o1"]]]
+    assert step["formula"] == ["E_o1 = 0.5·(target_o1 − out_o1)²", "= 0.5·0.549622166 = 0.274811083"]
 
 
 def test_a_parent_fed_twice_shows_two_accumulating_steps():

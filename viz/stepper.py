@@ -28,6 +28,7 @@ from importlib import resources
 
 from autograd import Value, topological_order
 from autograd.files import write_atomically
+from autograd.value import op_arguments
 from viz.dot import (
     DEFAULT_DIGITS,
     check_digits,
@@ -41,7 +42,6 @@ from viz.dot import (
     to_dot,
 )
 from viz.explain import _TIMES, _sum
-from viz.names import op_constant
 from viz.render import render_source
 
 # Past this many nodes a page is refused: its drawing is unreadable, its steps
@@ -83,19 +83,17 @@ def _expression(node, operands):
         return " + ".join(terms)
     if op == "sum":
         return " + ".join(_operand(text) for text in operands)
+    arguments = op_arguments(node)
+    if op == "**" and len(arguments) == 2 and not isinstance(arguments[1], Value):
+        exponent = float(arguments[1])
+        if exponent.is_integer() and abs(exponent) < 1e15:
+            return _operand(operands[0]) + str(int(exponent)).translate(_SUPERSCRIPTS)
     if op in _INFIX and len(operands) == 2:
         return _INFIX[op].join(_operand(text) for text in operands)
-    constant = op_constant(node)
-    if op == "**" and len(operands) == 1 and constant is not None:
-        if float(constant).is_integer() and abs(constant) < 1e15:
-            return _operand(operands[0]) + str(int(constant)).translate(_SUPERSCRIPTS)
-        return f"{_operand(operands[0])}^{format_number(constant)}"
     if op == "neg" and len(operands) == 1:
         return f"−{_operand(operands[0])}"
     if op == "abs" and len(operands) == 1:
         return f"|{operands[0]}|"
-    if constant is not None:
-        operands = [*operands, format_number(constant)]
     return f"{op}({', '.join(operands)})"
 
 
@@ -174,8 +172,10 @@ class _Writer:
         return edge_id(self.index[child], position)
 
     def forward(self, node):
-        names = [self.names[parent] for parent in node.parents]
-        values = [self.number(parent.data) for parent in node.parents]
+        # The op's arguments in order, Values and the numbers that are part of the op (the 0.5 of 0.5 * x).
+        arguments = op_arguments(node)
+        names = [self.names[a] if isinstance(a, Value) else self.number(a) for a in arguments]
+        values = [self.number(a.data if isinstance(a, Value) else a) for a in arguments]
         symbolic = _expression(node, names)
         numeric = _expression(node, values)
         name = self.names[node]
