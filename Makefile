@@ -13,6 +13,7 @@ demo: $(READY)
 test: $(READY)
 	$(BIN)/python -m pytest -m "not slow"
 	$(BIN)/python -m ruff check .
+	$(BIN)/vermin --quiet --target=3.11- --violations --no-tips --eval-annotations autograd nn viz
 
 # pytest exits 5 when it collects no test: no slow test is no failure.
 test-slow: $(READY)
@@ -28,7 +29,7 @@ bench:
 	$(MAKE) -C benchmarks
 
 $(READY): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "tracegrad needs Python 3.10 or newer; this is " + sys.version.split()[0])'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tracegrad needs Python 3.11 or newer; this is " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
