@@ -34,7 +34,7 @@ import micrograd.nn
 from rich.console import Console
 from rich.table import Table
 
-from autograd import total
+from autograd import weighted_sum
 from nn import MLP, SGD, hinge, two_moons
 
 SIZES = (16, 16, 1)
@@ -93,7 +93,7 @@ class Tracegrad:
 
     def step(self, step):
         scores = [self.model(point)[0] for point in self.points]
-        loss = hinge(scores, self.labels) + ALPHA * total([p * p for p in self.params])
+        loss = hinge(scores, self.labels) + ALPHA * weighted_sum(self.params, self.params)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.lr = learning_rate(step)

@@ -62,20 +62,22 @@ class Neuron(Module):
 
     def net(self, inputs):
         """The net input sum_i w_i * x_i + b: one `weighted_sum` node. Numbers become input leaves x0, x1, ..."""
-        return self._net(_checked_inputs(self._title, inputs, len(self.weights)))
+        net = weighted_sum(self.weights, _checked_inputs(self._title, inputs, len(self.weights)), self.bias)
+        net.label = self._net_label
+        return net
 
     def __call__(self, inputs):
         """activation(net(inputs)): one Value. With "linear" that is the net node itself."""
         return self._forward(_checked_inputs(self._title, inputs, len(self.weights)))
 
-    def _net(self, inputs):
+    def _forward(self, inputs):
+        """The output for `inputs`, already checked: `nin` Values (how a Layer calls its neurons).
+
+        Runs once per neuron and example, so it is written out: one `weighted_sum`
+        node, one activation node, their labels, and nothing checked again.
+        """
         net = weighted_sum(self.weights, inputs, self.bias)
         net.label = self._net_label
-        return net
-
-    def _forward(self, inputs):
-        """The output for `inputs`, already checked: a list of `nin` Values (how a Layer calls its neurons)."""
-        net = self._net(inputs)
         activate = self._activate
         if activate is None:
             return net
@@ -312,7 +314,18 @@ def _named(owner_label, name):
 
 
 def _checked_inputs(owner, inputs, count):
-    """`inputs` as a list of `count` Values; numbers become input leaves labelled x0, x1, ..."""
+    """`inputs` as `count` Values; numbers become input leaves labelled x0, x1, ...
+
+    The common case, a list or tuple of `count` Values (a layer's own output fed
+    to the next), is returned as it is after one look at each item; everything
+    else takes the full check, which names what is wrong.
+    """
+    if (inputs.__class__ is list or inputs.__class__ is tuple) and len(inputs) == count:
+        for x in inputs:
+            if x.__class__ is not Value:
+                break
+        else:
+            return inputs
     if not is_sequence(inputs):
         raise TypeError(
             f"{owner}: inputs must be a list of {count} numbers or Values, got {type(inputs).__name__}: {shown(inputs)}"

@@ -13,6 +13,9 @@ Sums are one `total` node. A loss labels its result and each example's term
 from autograd import Value, maximum, total
 from nn.checks import ArgumentError, as_number, as_value, check_count, check_sequence, shown
 
+_BIGGEST = 1.7976931348623157e308  # the largest finite float: -_BIGGEST <= x <= _BIGGEST is isfinite(x)
+_SIGNS = {-1: -1.0, 1: 1.0}  # hinge labels as given (-1, 1, -1.0, 1.0; equal keys hash alike) -> float
+
 
 def squared_error(outputs, targets):
     """E_total = sum_i 1/2 (t_i - o_i)^2; dE/do_i = o_i - t_i.
@@ -29,10 +32,15 @@ def squared_error(outputs, targets):
     _check_pairs("squared_error", outputs, targets, "targets")
     terms = []
     for index, (output, target) in enumerate(zip(outputs, targets)):
-        target = _target(target, f"squared_error: targets[{index}]")
-        output = _value(output, f"squared_error: outputs[{index}]")
-        suffix = output.label[4:] if output.label.startswith("out_") and len(output.label) > 4 else str(index)
-        terms.append(_labelled(0.5 * (target - output) ** 2, f"E_{suffix}"))
+        # A finite float target and a Value output (a training loop's case) need no conversion.
+        if target.__class__ is not float or not -_BIGGEST <= target <= _BIGGEST:
+            target = _target(target, f"squared_error: targets[{index}]")
+        if output.__class__ is not Value:
+            output = _value(output, f"squared_error: outputs[{index}]")
+        label = output.label
+        term = 0.5 * (target - output) ** 2
+        term.label = f"E_{label[4:]}" if label.startswith("out_") and len(label) > 4 else f"E_{index}"
+        terms.append(term)
     return _labelled(total(terms), "E_total")
 
 
@@ -54,11 +62,17 @@ def hinge(scores, labels):
     _check_pairs("hinge", scores, labels, "labels")
     terms = []
     for index, (score, label) in enumerate(zip(scores, labels)):
-        y = as_number(label, f"hinge: labels[{index}]")
-        if y not in (-1.0, 1.0):
-            raise ArgumentError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
-        term = (1.0 - _value(score, f"hinge: scores[{index}]") * y).relu()
-        terms.append(_labelled(term, f"hinge_{index}"))
+        # An int or float label of exactly -1 or +1 (the usual case) is used as its float.
+        y = _SIGNS.get(label) if label.__class__ is int or label.__class__ is float else None
+        if y is None:
+            y = as_number(label, f"hinge: labels[{index}]")
+            if y not in (-1.0, 1.0):
+                raise ArgumentError(f"hinge: labels must be -1 or +1, got {shown(label)} at index {index}")
+        if score.__class__ is not Value:
+            score = _value(score, f"hinge: scores[{index}]")
+        term = (1.0 - score * y).relu()
+        term.label = f"hinge_{index}"
+        terms.append(term)
     return _labelled(total(terms) / len(terms), "hinge")
 
 
@@ -134,7 +148,8 @@ def _labelled(value, label):
 
 def _check_pairs(name, outputs, others, what):
     for given, called in ((outputs, "the first argument"), (others, what)):
-        check_sequence(given, f"{name}: {called}")
+        if given.__class__ is not list and given.__class__ is not tuple:
+            check_sequence(given, f"{name}: {called}")
     if len(outputs) != len(others):
         raise ArgumentError(
             f"{name}: needs as many {what} as outputs, got {len(outputs)} outputs and {len(others)} {what}"

@@ -213,3 +213,20 @@ def test_bad_numbers_name_the_argument_and_the_index(call, error, message):
     if error is ValueError:
         with pytest.raises(ArgumentError):
             call()
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_float_target_is_refused(bad):
+    with pytest.raises(ArgumentError, match=r"squared_error: targets\[1\] must be finite"):
+        squared_error([Value(0.5), Value(0.5)], [0.0, bad])
+
+
+@pytest.mark.parametrize("label", [1, 1.0, -1, -1.0, True, 0, 2.0, math.nan])
+def test_hinge_reads_every_form_of_label_alike(label):
+    score = Value(0.25, "s")
+    if label in (1, -1) and label is not True:
+        assert hinge([score], [label]).data == max(0.0, 1.0 - 0.25 * float(label))
+        return
+    error = TypeError if label is True else ArgumentError
+    with pytest.raises(error, match=r"hinge: labels"):
+        hinge([score], [label])

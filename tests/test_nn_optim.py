@@ -204,3 +204,25 @@ def test_a_learning_rate_set_after_construction_is_checked_at_the_step(make, bad
     optimizer.lr = 0.1
     optimizer.step()
     assert params[0].data < 1.0 and params[1].data < 2.0
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e-300), lambda ps: SGD(ps, lr=1e-300, momentum=0.5)])
+def test_finite_gradients_whose_sum_overflows_still_step(make):
+    # The step checks all gradients at once through their sum; a sum that overflows
+    # must fall back to looking at each one, not refuse the step.
+    params = [Value(1.0, "a"), Value(2.0, "b")]
+    optimizer = make(params)
+    params[0].grad, params[1].grad = 1.5e308, 1.5e308
+    optimizer.step()
+    assert [p.data for p in params] == [1.0 - 1e-300 * 1.5e308, 2.0 - 1e-300 * 1.5e308]
+
+
+@pytest.mark.parametrize(("bad", "error"), [(math.nan, ValueError), (math.inf, ValueError), (-0.5, ValueError)])
+def test_a_float_learning_rate_set_to_a_bad_value_is_refused(bad, error):
+    p = Value(1.0, "p")
+    optimizer = SGD([p], lr=0.1)
+    p.grad = 1.0
+    optimizer.lr = bad
+    with pytest.raises(error, match=r"SGD\.step: lr must be a finite number >= 0"):
+        optimizer.step()
+    assert p.data == 1.0
