@@ -100,23 +100,20 @@ def _print_passes(out, graph, digits):
     out.print(partials)
 
 
-def _print_training(out, args, graph, digits):
-    """The weights after one step, then the error after one step and after --steps."""
-    weights = {name: graph[name].data for name in example.INITIAL_WEIGHTS}
-    trainable = [name for name in weights if name.startswith("w") or args.train_biases]
-    updated = {
-        name: weights[name] - args.lr * graph[name].grad if name in trainable else weights[name] for name in weights
-    }
-    one = example.train(1, learning_rate=args.lr, order=args.order, train_biases=args.train_biases)
+def _print_training(out, args, digits):
+    """The weights after one step, then the error after one step and after --steps, as nn.worked_example trains."""
+    options = {"learning_rate": args.lr, "train_biases": args.train_biases}
+    exact = example.train(1, **options)
+    one = exact if args.order == "exact" else example.train(1, order=args.order, **options)
     if args.order == "published":
         title = f"One step of w - {args.lr} * dE_total/dw, exact and in the post's published order"
-        afters = [("exact gradient descent", updated), ("published order", one.weights)]
+        afters = [("exact gradient descent", exact.weights), ("published order", one.weights)]
         caption = "published order: output weights first, then hidden-layer gradients with them"
-        out.print(_weights_table(title, weights, afters, digits, caption))
+        out.print(_weights_table(title, example.INITIAL_WEIGHTS, afters, digits, caption))
     else:
         title = f"One step of exact gradient descent: w - {args.lr} * dE_total/dw"
-        out.print(_weights_table(title, weights, [("after", updated)], digits))
-    many = example.train(args.steps, learning_rate=args.lr, order=args.order, train_biases=args.train_biases)
+        out.print(_weights_table(title, example.INITIAL_WEIGHTS, [("after", exact.weights)], digits))
+    many = example.train(args.steps, order=args.order, **options)
     how = "the post's published order" if args.order == "published" else "exact gradient descent"
     out.print(f"Training with {how}" + (", biases too" if args.train_biases else "") + ":")
     steps = "step" if args.steps == 1 else "steps"
@@ -128,9 +125,7 @@ def _print_training(out, args, graph, digits):
         f"{example.TARGETS['o1']} and {example.TARGETS['o2']}",
     )
     if args.order == "published":
-        out.print(
-            f"[italic]Why these differ from exact backprop:[/italic] {escape(example.WHY_PUBLISHED_DIFFERS)}",
-        )
+        out.print(f"[italic]Why these differ from exact backprop:[/italic] {escape(example.WHY_PUBLISHED_DIFFERS)}")
     elif args.lr == example.LEARNING_RATE and not args.train_biases:
         published = example.PUBLISHED_LATER["E_total after 1 step"]
         out.print(
@@ -174,7 +169,7 @@ def run_example(args):
         width = max(40, min(EXPLAIN_WIDTH, out.width))
         out.print(explain(root, graph[name], digits=digits, width=width), markup=False, soft_wrap=True)
         out.print()
-    _print_training(out, args, graph, digits)
+    _print_training(out, args, digits)
 
     if args.out is not None:
         highlight = graph[highlighted] if highlighted is not None else None
