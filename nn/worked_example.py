@@ -93,13 +93,6 @@ PUBLISHED_LATER = {
     "E_total after 10000 steps": "0.000035085",
 }
 
-WHY_PUBLISHED_DIFFERS = (
-    "The post's later figures come from computing the hidden-layer gradients with the output weights "
-    "already updated in the same step (its own text says to use the original weights), while exact "
-    "gradient descent, which backprop computes, takes every gradient of a step at the weights the step "
-    "started with."
-)
-
 
 def network(weights=None):
     """The post's network: `Sequential([hidden, output])`, two sigmoid Layers of 2 neurons.

@@ -4,6 +4,8 @@ import pytest
 from cli_support import assert_valid_svg, row, run
 
 from nn import worked_example as example
+from viz.cli.common import number
+from viz.cli.example import WHY_PUBLISHED_DIFFERS
 
 pytestmark = pytest.mark.usefixtures("in_temporary_directory")
 
@@ -26,7 +28,8 @@ def test_published_order_reproduces_the_posts_later_figure(capsys):
     assert example.PUBLISHED_LATER["E_total after 1 step"] in out
     assert "0.291027774" not in out.split("Training with")[1]
     # The sentence saying why the figures differ, whole (wrapped at words to fit the terminal).
-    assert example.WHY_PUBLISHED_DIFFERS in " ".join(out.split())
+    assert "already updated" in WHY_PUBLISHED_DIFFERS
+    assert WHY_PUBLISHED_DIFFERS in " ".join(out.split())
 
 
 def test_training_the_biases_too(capsys):
@@ -59,6 +62,17 @@ def test_published_order_shows_the_weights_after_one_published_step(capsys):
     assert row(before_training, "w5", "0.400000000", "0.358916480", f"{published['w5']:.9f}")
     assert row(before_training, "w1", "0.150000000", "0.149780716", f"{published['w1']:.9f}")
     assert f"{published['w1']:.9f}" != "0.149780716"
+
+
+def test_the_one_step_table_is_what_nn_worked_example_trains(capsys):
+    # Another learning rate and the biases trained: the table shows train(1)'s weights, b1 and b2 moved.
+    code, out, err = run(capsys, "example", "--lr", "0.3", "--train-biases", "--steps", "2", "--out", "g.dot")
+    assert code == 0, err
+    before_training = out.split("Training with")[0]
+    one = example.train(1, learning_rate=0.3, train_biases=True)
+    for name, before in example.INITIAL_WEIGHTS.items():
+        assert row(before_training, name, number(before, 9), number(one.weights[name], 9)), name
+    assert one.weights["b1"] != example.INITIAL_WEIGHTS["b1"]
 
 
 def test_the_exact_table_is_titled_exact(capsys):
