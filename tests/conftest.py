@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis runs derandomized on CI, with no deadline."""
+"""Shared test settings (hypothesis runs derandomized on CI, with no deadline) and shared fixtures."""
 
 import os
 
@@ -16,3 +16,19 @@ def in_temporary_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
     return tmp_path
+
+
+@pytest.fixture
+def no_system_graphviz(tmp_path, monkeypatch):
+    """No `dot` on PATH and no backend chosen by the environment; returns an empty directory to write into.
+
+    PATH points at an empty directory, so a test means the same on a machine
+    that has system Graphviz: only the embedded one can draw.
+    """
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("TRACEGRAD_GRAPHVIZ", raising=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    return out

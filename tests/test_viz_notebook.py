@@ -16,16 +16,6 @@ from viz import draw_dot, to_dot
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture
-def no_dot(tmp_path, monkeypatch):
-    """No `dot` on PATH and no backend chosen by the environment."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("TRACEGRAD_GRAPHVIZ", raising=False)
-    return tmp_path
-
-
 def neuron():
     x, w = Value(0.5, label="x"), Value(-1.0, label="w")
     y = (x * w).tanh()
@@ -39,7 +29,7 @@ def node_titles(svg):
     return sorted(next(group.iter(f"{SVG}text")).text for group in root.iter(f"{SVG}g") if group.get("class") == "node")
 
 
-def test_to_dot_is_a_digraph_that_displays_as_svg_without_system_graphviz(no_dot):
+def test_to_dot_is_a_digraph_that_displays_as_svg_without_system_graphviz(no_system_graphviz):
     graph = to_dot(neuron())
     assert isinstance(graph, graphviz.Digraph)
     bundle = graph._repr_mimebundle_()
@@ -49,21 +39,21 @@ def test_to_dot_is_a_digraph_that_displays_as_svg_without_system_graphviz(no_dot
     assert set(graph._repr_mimebundle_(include={"image/svg+xml"})) == {"image/svg+xml"}
 
 
-def test_draw_dot_as_micrograd_calls_it(no_dot):
+def test_draw_dot_as_micrograd_calls_it(no_system_graphviz):
     y = neuron()
     graph = draw_dot(y, format="svg", rankdir="TB")
     assert "rankdir=TB" in graph.source
     assert node_titles(graph.pipe().decode("utf-8")) == ["w", "x", "x·w", "y"]
-    out = graph.render(no_dot / "gout")
-    assert out == f"{no_dot / 'gout'}.svg"
+    out = graph.render(no_system_graphviz / "gout")
+    assert out == f"{no_system_graphviz / 'gout'}.svg"
     assert node_titles(Path(out).read_text(encoding="utf-8")) == ["w", "x", "x·w", "y"]
-    assert (no_dot / "gout").read_text(encoding="utf-8") == graph.source
+    assert (no_system_graphviz / "gout").read_text(encoding="utf-8") == graph.source
     assert node_titles(draw_dot(y)._repr_mimebundle_()["image/svg+xml"]) == ["w", "x", "x·w", "y"]
     with pytest.raises(ValueError):
         draw_dot(y, format="no such format")
 
 
-def test_a_headless_notebook_shows_the_svg_of_to_dot_draw_and_draw_dot(no_dot):
+def test_a_headless_notebook_shows_the_svg_of_to_dot_draw_and_draw_dot(no_system_graphviz):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")

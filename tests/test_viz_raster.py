@@ -21,15 +21,6 @@ from viz.raster import DEFAULT_SCALE, bundled_fonts, svg_to_png
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture
-def no_system_graphviz(tmp_path, monkeypatch):
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("TRACEGRAD_GRAPHVIZ", raising=False)
-    return tmp_path
-
-
 def neuron():
     x, w, b = Value(0.5, "INPUT"), Value(-1.0, "WEIGHT"), Value(0.2, "BIAS")
     y = (x * w + b).tanh()
@@ -95,15 +86,12 @@ def test_the_bundled_fonts_alone_draw_the_text():
         assert dark_pixels(image, box, scale) >= 10, f"no ink where {content!r} should be"
 
 
-def test_the_embedded_backend_writes_png_and_the_command_line_too(tmp_path, monkeypatch, capsys):
-    path = render(neuron(), tmp_path / "forced.png", backend="embedded")
+def test_the_embedded_backend_writes_png_and_the_command_line_too(no_system_graphviz, capsys):
+    path = render(neuron(), no_system_graphviz / "forced.png", backend="embedded")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from viz.cli import main
 
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    out = tmp_path / "expression.png"
+    out = no_system_graphviz / "expression.png"
     assert main(["draw", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2", "-o", str(out)]) == 0
     with Image.open(out) as image:
         assert image.size[0] > 300

@@ -18,18 +18,6 @@ from viz import Drawing, GraphvizNotFoundError, RenderError, draw, render, to_do
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture
-def no_system_graphviz(tmp_path, monkeypatch):
-    """No `dot` on PATH and no backend chosen by the environment."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("TRACEGRAD_GRAPHVIZ", raising=False)
-    out = tmp_path / "out"
-    out.mkdir()
-    return out
-
-
 def neuron():
     x, w, b = Value(0.5, label="x"), Value(-1.0, label="w"), Value(0.25, label="b")
     y = (x * w + b).tanh()
