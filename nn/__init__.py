@@ -2,7 +2,8 @@
 
 Standard library and `autograd` only; never imports `viz`.
 
-- `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files of at most `MAX_WEIGHT_FILE_BYTES`)
+- `nn.module`: `Module` (parameters by attribute walk, state dicts, JSON files of at most `MAX_WEIGHT_FILE_BYTES`),
+  `read_weight_file` and its `WeightFile` (the weights, the epochs and data set they were trained on)
 - `nn.layers`: `Neuron`, `Layer`, `Sequential`, `MLP`
 - `nn.shapes`: the size and shape checks of layers (at most `MAX_PARAMETERS` parameters)
 - `nn.losses`: `squared_error`, `mse`, `hinge`, `binary_cross_entropy`, `cross_entropy`
@@ -31,7 +32,7 @@ from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
 from nn.loaders import load_digits, load_iris, load_seeds
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, squared_error
 from nn.metrics import accuracy, confusion_matrix, predict_classes
-from nn.module import MAX_WEIGHT_FILE_BYTES, Module
+from nn.module import MAX_WEIGHT_FILE_BYTES, Module, WeightFile, read_weight_file
 from nn.optim import SGD, Adam
 from nn.preprocessing import (
     MinMaxScaler,
@@ -66,6 +67,7 @@ __all__ = [
     "Neuron",
     "Sequential",
     "StandardScaler",
+    "WeightFile",
     "accuracy",
     "binary_cross_entropy",
     "circles",
@@ -83,6 +85,7 @@ __all__ = [
     "minmax_scale",
     "mse",
     "predict_classes",
+    "read_weight_file",
     "softmax",
     "spirals",
     "squared_error",

@@ -17,10 +17,15 @@ them in `__init__`. A Value reached twice (a shared bias) is listed once, under
 the first name met; so is a Module, list, tuple or dict reached twice, which
 also makes a cycle (a child holding its parent) harmless.
 
-Weight files are JSON, `{"format": "tracegrad.nn/1", "model": <class name>,
-"parameters": {name: number}}`, written by `autograd.files.write_atomically`
-(the old file or the new one, never a part; only a regular file replaced; its
-permission bits kept). Never pickle: loading a weight file runs no code.
+Weight files are JSON, `{"format": "tracegrad.nn/2", "model": <class name>,
+"epochs": <int or null>, "dataset": <str or null>, "parameters": {name: number}}`,
+written by `autograd.files.write_atomically` (the old file or the new one,
+never a part; only a regular file replaced; its permission bits kept).
+"epochs" is how many epochs the weights were trained for and "dataset" what
+on, as the caller of `save` states them (null: not stated). Files of format
+"tracegrad.nn/1", which hold no "epochs" and no "dataset", still load: their
+`WeightFile` says None for both. Never pickle: `read_weight_file` parses JSON
+and checks every field, so loading a weight file runs no code.
 """
 
 import json
@@ -28,16 +33,40 @@ import math
 import numbers
 import os
 import stat
+from dataclasses import dataclass
 
 from autograd import Value
 from autograd.files import file_kind, write_atomically
-from nn.checks import ArgumentError, finite_float, shown
+from nn.checks import ArgumentError, check_count, finite_float, shown
 
-FILE_FORMAT = "tracegrad.nn/1"
+FILE_FORMAT = "tracegrad.nn/2"
+# Every format `read_weight_file` reads: /1 is the same file without "epochs" and "dataset".
+READABLE_FORMATS = ("tracegrad.nn/1", FILE_FORMAT)
+MAX_DATASET_NAME = 200  # characters of the "dataset" field
 # The largest weight file `load` reads: 256 MiB, about four times the file of a model at
 # nn.MAX_PARAMETERS (some 60 bytes a parameter), so only a file that no model here could have
 # written is refused, before a byte of it is read.
 MAX_WEIGHT_FILE_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """What `read_weight_file` found in a weight file, checked field by field.
+
+    `model` is the class name of the model that saved it (None if the file
+    names none, which no model then accepts); `parameters` maps
+    each name to a finite float (not yet checked against any model);
+    `epochs` (an int >= 0) and `dataset` (a str) are None when the file does
+    not state them, as every file of format "tracegrad.nn/1"; `format` is the
+    file's format string and `path` where it was read.
+    """
+
+    path: str
+    format: str
+    model: str
+    parameters: dict
+    epochs: int | None = None
+    dataset: str | None = None
 
 
 class Module:
@@ -93,24 +122,36 @@ class Module:
         for (_, parameter), number in zip(named, values):
             parameter.data = number
 
-    def save(self, path):
+    def save(self, path, *, epochs=None, dataset=None):
         """Write the parameters to `path` as JSON; returns the path.
 
-        Through `autograd.files.write_atomically`: readers find the old file
-        or the new one, never a part; an existing target that is not a
-        regular file (a directory, a FIFO, a device) is refused with
-        `OSError`; a symlink to a regular file is followed (the file it
-        points to is replaced, the link stays); an existing file keeps its
-        permission bits. A write killed outright can leave a temporary
-        `.<name>.<hex>.tracegrad-tmp` beside the target, removed by the next
-        save to it.
+        `epochs` (an int >= 0) and `dataset` (a str) are recorded for whoever
+        loads the file, `read_weight_file(path).epochs` and `.dataset`; None
+        records that they are not known. Through
+        `autograd.files.write_atomically`: readers find the old file or the
+        new one, never a part; an existing target that is not a regular file
+        (a directory, a FIFO, a device) is refused with `OSError`; a symlink to
+        a regular file is followed (the file it points to is replaced, the link
+        stays); an existing file keeps its permission bits. A write killed
+        outright can leave a temporary `.<name>.<hex>.tracegrad-tmp` beside the
+        target, removed by the next save to it.
         """
         _check_path("save", path)
+        if epochs is not None:
+            check_count("save: epochs", epochs, 0)
+        if dataset is not None:
+            _check_dataset_name(dataset, "save: dataset", TypeError)
         state = self.state_dict()
         for name, number in state.items():
             if not math.isfinite(number):
                 raise ArgumentError(f"save: parameter {name!r} is {number!r}; only finite weights can be saved")
-        document = {"format": FILE_FORMAT, "model": type(self).__name__, "parameters": state}
+        document = {
+            "format": FILE_FORMAT,
+            "model": type(self).__name__,
+            "epochs": epochs,
+            "dataset": dataset,
+            "parameters": state,
+        }
         # Floats are written with repr, which reads back to the same float bit for bit.
         text = json.dumps(document, indent=1, allow_nan=False) + "\n"
         write_atomically(path, text)
@@ -119,40 +160,81 @@ class Module:
     def load(self, path):
         """Set the parameters from a file written by `save`, in place, all or nothing. Returns the model.
 
-        Refused with `ArgumentError` (a `ValueError`) naming the path, the
-        model left unchanged: anything that is not a regular file (a FIFO, a
-        device such as /dev/zero, a directory; checked on the opened file, so
-        nothing blocks or is read), a file larger than MAX_WEIGHT_FILE_BYTES
-        (checked before reading), text that is not UTF-8 or not JSON, a key
-        that appears twice in one object, a file that is not a tracegrad
-        weight file or holds the weights of another kind of model (its
-        "model" field), and parameters that do not match this model's names
-        and numbers. A file that cannot be opened raises the usual `OSError`.
+        `load_weights(read_weight_file(path))`: see both for what is refused.
+        To learn what the file records besides the weights (the epochs, the
+        data set), read it with `read_weight_file` and pass that to
+        `load_weights`.
         """
-        _check_path("load", path)
-        path = os.fsdecode(path)
-        text = _read_weight_file(path)
-        try:
-            document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-        except (ValueError, RecursionError) as error:
-            # RecursionError: JSON nested thousands deep, which no weight file is.
-            raise ArgumentError(f"load: {path} is not a valid JSON weight file ({error})") from None
-        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-            raise ArgumentError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
+        return self.load_weights(read_weight_file(path))
+
+    def load_weights(self, weights):
+        """Set the parameters from `weights`, a `WeightFile`, all or nothing. Returns the model.
+
+        Refused with `ArgumentError` (a `ValueError`) naming the file, the
+        model left unchanged: weights of another kind of model (the file's
+        "model" field) and parameters that do not match this model's names.
+        """
+        if not isinstance(weights, WeightFile):
+            raise TypeError(f"load_weights: expected a WeightFile from read_weight_file, got {type(weights).__name__}")
         model = type(self).__name__
-        if document.get("model") != model:
-            found = shown(document["model"]) if "model" in document else "no 'model' field"
-            raise ArgumentError(f"load: {path} holds the weights of {found}, not of a {model}")
-        if not isinstance(document.get("parameters"), dict):
-            raise ArgumentError(f"load: {path} has no 'parameters' object")
+        if weights.model != model:
+            found = shown(weights.model) if weights.model is not None else "no 'model' field"
+            raise ArgumentError(f"load: {weights.path} holds the weights of {found}, not of a {model}")
         try:
-            self.load_state_dict(document["parameters"])
+            self.load_state_dict(weights.parameters)
         except ValueError as error:
-            raise ArgumentError(f"load: {path}: {error}") from None
+            raise ArgumentError(f"load: {weights.path}: {error}") from None
         return self
 
     def __repr__(self):
         return f"{type(self).__name__}() with {len(self.parameters())} parameters"
+
+
+def read_weight_file(path):
+    """The checked contents of the weight file at `path`, a `WeightFile`; nothing is loaded into a model.
+
+    Refused with `ArgumentError` (a `ValueError`) naming the path: anything
+    that is not a regular file (a FIFO, a device such as /dev/zero, a
+    directory; checked on the opened file, so nothing blocks or is read), a
+    file larger than MAX_WEIGHT_FILE_BYTES (checked before reading), text that
+    is not UTF-8 or not JSON, a key that appears twice in one object, a file
+    that is not a tracegrad weight file of a format in READABLE_FORMATS, and
+    fields of the wrong kind ("epochs" not an int >= 0, "dataset" not a short
+    str, "parameters" not an object). A file that cannot be opened raises the
+    usual `OSError`.
+    """
+    _check_path("load", path)
+    path = os.fsdecode(path)
+    text = _read_weight_file(path)
+    try:
+        document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as error:
+        # RecursionError: JSON nested thousands deep, which no weight file is.
+        raise ArgumentError(f"load: {path} is not a valid JSON weight file ({error})") from None
+    if not isinstance(document, dict) or document.get("format") not in READABLE_FORMATS:
+        raise ArgumentError(f"load: {path} is not a tracegrad weight file (expected format {FILE_FORMAT!r})")
+    model = document.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ArgumentError(f"load: {path} holds the weights of {shown(model)}, which is no model's name")
+    if not isinstance(document.get("parameters"), dict):
+        raise ArgumentError(f"load: {path} has no 'parameters' object")
+    epochs = document.get("epochs")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0):
+        raise ArgumentError(f"load: {path}: 'epochs' must be an int >= 0 or null, got {shown(epochs)}")
+    dataset = document.get("dataset")
+    if dataset is not None:
+        _check_dataset_name(dataset, f"load: {path}: 'dataset'", ArgumentError)
+    return WeightFile(path, document["format"], model, document["parameters"], epochs, dataset)
+
+
+def _check_dataset_name(name, what, kind_error):
+    """A data set's name is a str of at most MAX_DATASET_NAME characters, printable (it is shown to users)."""
+    if not isinstance(name, str):
+        raise kind_error(f"{what} must be a str or None, got {type(name).__name__}: {shown(name)}")
+    if len(name) > MAX_DATASET_NAME or not name.isprintable():
+        raise ArgumentError(
+            f"{what} must be printable text of at most {MAX_DATASET_NAME} characters, got {shown(name)}"
+        )
 
 
 def _children(item, name, model):

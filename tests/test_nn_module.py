@@ -198,8 +198,10 @@ def test_the_file_is_plain_json_not_pickle(tmp_path):
     assert raw.startswith(b"{") and not raw.startswith(b"\x80")  # pickle protocol 2+ starts with 0x80
     document = json.loads(raw.decode("utf-8"))
     assert document == {
-        "format": "tracegrad.nn/1",
+        "format": "tracegrad.nn/2",
         "model": "Layer",
+        "epochs": None,
+        "dataset": None,
         "parameters": {"neurons.0.weights.0": 0.25, "neurons.0.weights.1": -0.5, "neurons.0.bias": 0.125},
     }
 

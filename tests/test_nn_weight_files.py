@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nn import MAX_WEIGHT_FILE_BYTES, MLP, ArgumentError, Neuron
+from nn.module import read_weight_file
 
 POINTS = [[0.3, -0.7], [1.5, 0.2]]
 
@@ -69,6 +70,15 @@ BROKEN = {
     "null": with_parameters(lambda p: p.update({_first(p): None})),
     "huge int": with_parameters(lambda p: p.update({_first(p): 10**400})),
     "overflowing float": json.dumps(good_document()).replace(": -", ': -1e400, "y": -', 1),
+    "epochs negative": json.dumps(good_document() | {"format": "tracegrad.nn/2", "epochs": -1}),
+    "epochs a float": json.dumps(good_document() | {"format": "tracegrad.nn/2", "epochs": 2.0}),
+    "epochs a bool": json.dumps(good_document() | {"format": "tracegrad.nn/2", "epochs": True}),
+    "epochs a str": json.dumps(good_document() | {"format": "tracegrad.nn/2", "epochs": "10"}),
+    "dataset not a str": json.dumps(good_document() | {"format": "tracegrad.nn/2", "dataset": ["moons"]}),
+    "dataset with a control character": json.dumps(
+        good_document() | {"format": "tracegrad.nn/2", "dataset": "a\x1b[2J"}
+    ),
+    "dataset too long": json.dumps(good_document() | {"format": "tracegrad.nn/2", "dataset": "m" * 201}),
 }
 
 
@@ -104,6 +114,44 @@ def test_a_good_file_loads_and_the_checks_name_what_is_wrong(tmp_path):
         path.write_text(BROKEN[kind], encoding="utf-8")
         with pytest.raises(ArgumentError, match=words):
             make_model().load(path)
+
+
+def test_the_file_records_epochs_and_data_set_and_an_old_file_says_it_does_not(tmp_path):
+    path = tmp_path / "weights.json"
+    trained = make_model(seed=2)
+    trained.save(path, epochs=30, dataset="moons")
+    saved = read_weight_file(path)
+    assert (saved.format, saved.model, saved.epochs, saved.dataset) == ("tracegrad.nn/2", "MLP", 30, "moons")
+    assert make_model().load_weights(saved).state_dict() == trained.state_dict()
+    trained.save(path)
+    assert (read_weight_file(path).epochs, read_weight_file(path).dataset) == (None, None)
+    # A file of the first format (no epochs, no data set) loads, and says it records neither.
+    path.write_text(json.dumps(good_document()), encoding="utf-8")
+    old = read_weight_file(path)
+    assert (old.format, old.epochs, old.dataset) == ("tracegrad.nn/1", None, None)
+    assert make_model().load(path).state_dict() == trained.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "words"),
+    [
+        ({"epochs": -1}, ArgumentError, "save: epochs must be an int >= 0"),
+        ({"epochs": 1.5}, TypeError, "save: epochs must be an int >= 0"),
+        ({"epochs": True}, TypeError, "save: epochs must be an int >= 0"),
+        ({"dataset": 3}, TypeError, "save: dataset must be a str or None"),
+        ({"dataset": "two\nlines"}, ArgumentError, "save: dataset must be printable text"),
+    ],
+)
+def test_save_refuses_what_it_could_not_read_back_and_writes_nothing(tmp_path, options, error, words):
+    path = tmp_path / "weights.json"
+    with pytest.raises(error, match=words):
+        make_model().save(path, **options)
+    assert not path.exists()
+
+
+def test_load_weights_takes_only_what_read_weight_file_returns():
+    with pytest.raises(TypeError, match="expected a WeightFile"):
+        make_model().load_weights(good_document())
 
 
 def test_not_utf8_is_refused(tmp_path):
