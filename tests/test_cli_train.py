@@ -11,7 +11,7 @@ from cli_support import PNG_MAGIC, run
 
 from nn import ACTIVATIONS, MLP
 from nn.datasets import spirals
-from viz.cli import common, main
+from viz.cli import common, main, training_run
 from viz.cli import train as train_command
 
 pytestmark = pytest.mark.usefixtures("in_temporary_directory")
@@ -66,7 +66,7 @@ def test_ctrl_c_in_train_keeps_what_was_trained(capsys, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_the_middle_of_an_update_keeps_the_last_finished_epoch(capsys, tmp_path, monkeypatch):
-    class AdamStoppedInItsThirdStep(train_command.Adam):
+    class AdamStoppedInItsThirdStep(training_run.Adam):
         def __init__(self, params, **options):
             super().__init__(params, **options)
             self.updated = list(params)
@@ -79,13 +79,13 @@ def test_ctrl_c_in_the_middle_of_an_update_keeps_the_last_finished_epoch(capsys,
                 raise KeyboardInterrupt
             super().step()
 
-    real_adam = train_command.Adam
+    real_adam = training_run.Adam
     common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
-    monkeypatch.setattr(train_command, "Adam", AdamStoppedInItsThirdStep)
+    monkeypatch.setattr(training_run, "Adam", AdamStoppedInItsThirdStep)
     code, _, err = run(capsys, *common, "--epochs", "30", "--save", "stopped.json")
     assert code == 130
     assert "interrupted at epoch 3 of 30" in err and "2 finished epochs" in err
-    monkeypatch.setattr(train_command, "Adam", real_adam)
+    monkeypatch.setattr(training_run, "Adam", real_adam)
     code, _, err = run(capsys, *common, "--epochs", "2", "--save", "two.json")
     assert code == 0, err
     saved = json.loads((tmp_path / "stopped.json").read_text(encoding="utf-8"))
@@ -148,13 +148,43 @@ def test_the_weight_count_is_the_models(capsys):
     assert len(model.parameters()) == (2 + 1) * 3 + (3 + 1) * 4 + (4 + 1) * 1
 
 
-def test_load_says_what_it_loaded_and_how_the_epochs_count(capsys, tmp_path):
+def test_load_says_from_which_epoch_the_run_continues_and_save_adds_them_up(capsys, tmp_path):
     common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
     code, _, err = run(capsys, *common, "--epochs", "2", "--save", "w.json")
     assert code == 0, err
-    code, out, err = run(capsys, *common, "--epochs", "3", "--load", "w.json")
+    assert json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))["epochs"] == 2
+    code, out, err = run(capsys, *common, "--epochs", "3", "--load", "w.json", "--save", "w5.json")
     assert code == 0, err
-    assert "weights loaded from w.json; training continues from them for 3 more epochs, counted from 1" in out
+    assert "weights loaded from w.json (trained 2 epochs on xor); training continues with epochs 3 to 5" in out
+    saved = json.loads((tmp_path / "w5.json").read_text(encoding="utf-8"))
+    assert (saved["epochs"], saved["dataset"]) == (5, "xor")
+    code, out, err = run(capsys, "train", "circles", *common[2:], "--epochs", "1", "--load", "w5.json")
+    assert code == 0, err
+    assert "weights loaded from w5.json (trained 5 epochs on xor, not circles); training continues with epoch 6" in out
+
+
+def test_load_of_an_old_file_says_the_epochs_are_unknown_and_save_keeps_them_unknown(capsys, tmp_path):
+    common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
+    code, _, err = run(capsys, *common, "--epochs", "2", "--save", "w.json")
+    assert code == 0, err
+    document = json.loads((tmp_path / "w.json").read_text(encoding="utf-8"))
+    old = {"format": "tracegrad.nn/1", "model": document["model"], "parameters": document["parameters"]}
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    code, out, err = run(capsys, *common, "--epochs", "3", "--load", "old.json", "--save", "again.json")
+    assert code == 0, err
+    assert (
+        "weights loaded from old.json; the epochs they were trained for are unknown (a file of the older format "
+        "tracegrad.nn/1); training continues from them for 3 more epochs"
+    ) in out
+    assert json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))["epochs"] is None
+
+
+def test_a_failed_load_is_one_line_and_trains_nothing(capsys, tmp_path):
+    (tmp_path / "bad.json").write_text('{"format": "tracegrad.nn/2", "model": "MLP", "epochs": -3, "parameters": {}}')
+    code, out, err = run(capsys, "train", "xor", "--samples", "12", "--layers", "4", "--load", "bad.json")
+    assert code == 2
+    assert "'epochs' must be an int >= 0 or null" in err and len(err.strip().splitlines()) == 1
+    assert "training" not in out
 
 
 def test_a_second_ctrl_c_waits_until_the_weights_are_saved(capsys, tmp_path, monkeypatch):
@@ -168,10 +198,10 @@ def test_a_second_ctrl_c_waits_until_the_weights_are_saved(capsys, tmp_path, mon
 
         return real_fit(*args, callback=report, **kwargs)
 
-    def save_interrupted_again(self, path):
+    def save_interrupted_again(self, path, **options):
         os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, while the file is being written
         time.sleep(0.05)
-        return real_save(self, path)
+        return real_save(self, path, **options)
 
     monkeypatch.setattr(train_command, "fit", fit_interrupted_in_the_second_epoch)
     monkeypatch.setattr(MLP, "save", save_interrupted_again)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from rich.console import Console
-from rich.markup import escape
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -217,12 +216,3 @@ def check_size(sizes, batch):
             f"{batch} examples per update x {weights} weights is too large a graph for one update "
             f"(batch size x weights at most {MAX_GRAPH}); give a smaller --batch-size, --samples or --layers"
         )
-
-
-def loaded_text(args):
-    """What --load says: the file, and that the epochs count from 1 again (the file keeps weights only)."""
-    epochs = f"{args.epochs} more epoch{'' if args.epochs == 1 else 's'}"
-    return (
-        f"weights loaded from {escape(args.load)}; training continues from them for {epochs}, "
-        "counted from 1 (the file does not record earlier epochs)"
-    )

@@ -22,9 +22,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nn import MLP, SGD, Adam, MinMaxScaler, accuracy, confusion_matrix, predict_classes, train_test_split, wheat_seeds
+from nn import MLP, MinMaxScaler, accuracy, confusion_matrix, predict_classes, train_test_split, wheat_seeds
 from nn.init import fan_in_uniform
 from nn.loaders import TABLES, load
+from viz.cli import training_run
 from viz.cli.common import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -32,7 +33,6 @@ from viz.cli.common import (
     UsageError,
     check_size,
     interrupts_deferred,
-    loaded_text,
     option,
 )
 
@@ -93,14 +93,8 @@ def run(args, train_with_progress, out):
     check_size([table.features, *args.layers, classes], min(args.batch_size or len(x_train), len(x_train)))
     # Weights as torch.nn.Linear draws them: micrograd's U(-1, 1) saturates tanh neurons with 64 inputs.
     model = fan_in_uniform(MLP(table.features, [*args.layers, classes], args.activation, "linear", rng=rng), rng=rng)
-    if args.load:
-        model.load(args.load)
-        out.print(loaded_text(args), soft_wrap=True)
-    parameters = model.parameters()
-    if args.optimizer == "adam":
-        optimizer = Adam(parameters, lr=args.lr)
-    else:
-        optimizer = SGD(parameters, lr=args.lr, momentum=args.momentum)
+    earlier_epochs = training_run.load_weights(model, args, out)
+    optimizer = training_run.optimizer(args, model.parameters())
     out.print(
         f"training {escape(repr(model))} on {len(x_train)} {args.dataset} rows ({len(x_test)} held out): "
         f"cross_entropy, {args.optimizer} lr {args.lr}, {args.epochs} epochs, batches of {args.batch_size}, "
@@ -109,12 +103,7 @@ def run(args, train_with_progress, out):
     )
     history, interrupted = train_with_progress(model, x_train, y_train, "cross_entropy", optimizer, args, rng, out)
     if interrupted:
-        done = len(history)
-        print(
-            f"tracegrad train: training interrupted at epoch {min(done + 1, args.epochs)} of {args.epochs}; "
-            f"keeping the weights after the {done} finished epoch{'' if done == 1 else 's'}",
-            file=sys.stderr,
-        )
+        training_run.say_interrupted(history, args)
     predicted = predict_classes(model, x_test)
     if history:
         last = history[-1]
@@ -124,8 +113,7 @@ def run(args, train_with_progress, out):
     out.print(_matrix_table(matrix, table.classes))
     if args.save:
         with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
-            model.save(args.save)
-            out.print(f"weights saved to {escape(args.save)}")
+            training_run.save_weights(model, args, earlier_epochs, history, out)
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 

@@ -9,16 +9,15 @@ its graph is allocated.
 
 import argparse
 import random
-import sys
 from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nn import ACTIVATIONS, DATASETS, MLP, SGD, Adam, ArgumentError, fit
+from nn import ACTIVATIONS, DATASETS, MLP, ArgumentError, fit
 from nn.loaders import TABLES
 from nn.training import LOSSES, targets_for
-from viz.cli import tables
+from viz.cli import tables, training_run
 from viz.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -33,7 +32,6 @@ from viz.cli.common import (
     check_size,
     console,
     interrupts_deferred,
-    loaded_text,
     number_in,
     option,
     positive,
@@ -177,14 +175,8 @@ def run_train(args):
     check_size(sizes, batch)
     output_activation = "sigmoid" if loss == "binary_cross_entropy" else "linear"
     model = MLP(2, sizes[1:], args.activation, output_activation, rng=rng)
-    if args.load:
-        model.load(args.load)
-        out.print(loaded_text(args), soft_wrap=True)
-    parameters = model.parameters()
-    if args.optimizer == "adam":
-        optimizer = Adam(parameters, lr=args.lr)
-    else:
-        optimizer = SGD(parameters, lr=args.lr, momentum=args.momentum)
+    earlier_epochs = training_run.load_weights(model, args, out)
+    optimizer = training_run.optimizer(args, model.parameters())
     inputs = [list(point) for point in points]
     out.print(
         f"training {escape(repr(model))} on {args.samples} {args.dataset} points: loss {loss}, {args.optimizer} "
@@ -194,19 +186,13 @@ def run_train(args):
     history, interrupted = _train(model, inputs, targets, loss, optimizer, args, rng, out)
     with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
         if interrupted:
-            done = len(history)
-            print(
-                f"tracegrad train: training interrupted at epoch {min(done + 1, args.epochs)} of {args.epochs}; "
-                f"keeping the weights after the {done} finished epoch{'' if done == 1 else 's'}",
-                file=sys.stderr,
-            )
+            training_run.say_interrupted(history, args)
         if history:
             last = history[-1]
             accuracy = "n/a" if last.accuracy is None else f"{last.accuracy:.1%}"
             out.print(f"final epoch: loss {last.loss:.6f}, training accuracy {accuracy}")
         if args.save:
-            model.save(args.save)
-            out.print(f"weights saved to {escape(args.save)}")
+            training_run.save_weights(model, args, earlier_epochs, history, out)
 
     from viz import plots  # matplotlib takes most of a second to import: only when a plot is made
 
