@@ -4,8 +4,8 @@ Owns the functional interface to the backprop core. Imports only `autograd`'s
 own modules; never `nn` or `viz`.
 """
 
-from autograd.graph import backprop
-from autograd.value import MADE_UNDER_NO_GRAD, Value, local_grads_as_values
+from autograd.graph import backprop, gradients
+from autograd.value import Value, local_grads_as_values, made_under_no_grad
 
 
 def grad(output, inputs, *, create_graph=False):
@@ -29,7 +29,7 @@ def grad(output, inputs, *, create_graph=False):
     for position, node in enumerate(inputs):
         if not isinstance(node, Value):
             raise TypeError(f"grad: inputs[{position}] must be a Value, not {type(node).__name__}")
-    if output._arg is MADE_UNDER_NO_GRAD and any(node is not output for node in inputs):
+    if made_under_no_grad(output) and any(node is not output for node in inputs):
         label = f" {output.label!r}" if output.label else ""
         raise RuntimeError(
             f"grad: the output{label} (data {output.data!r}) was computed inside no_grad(), so it is a "
@@ -37,7 +37,6 @@ def grad(output, inputs, *, create_graph=False):
             "the no_grad() block to differentiate it"
         )
     if create_graph:
-        _, gradients = backprop(output, Value(1.0), local_grads_as_values)
-        return tuple(gradients[node] if node in gradients else Value(0.0) for node in inputs)
-    _, gradients = backprop(output, 1.0)
-    return tuple(Value(gradients.get(node, 0.0)) for node in inputs)
+        _, found = backprop(output, Value(1.0), local_grads_as_values)
+        return tuple(found[node] if node in found else Value(0.0) for node in inputs)
+    return tuple(Value(gradient) for gradient in gradients(output, 1.0, inputs))

@@ -1,25 +1,55 @@
 """The backprop core: topological order and one reverse pass over a graph.
 
-Owns: `topological_order` and `backprop`, the single loop that both
-`Value.backward()` and `grad()` run. It reads only the two fields every node
-carries, `parents` and `local_grads`, and never imports `value` (that module
-imports this one), nor `nn` or `viz`. Inside `detect_anomaly()` (read from the
-mode once per pass) it hands the pass to the checked copy in autograd/anomaly.py.
+Owns: `topological_order`, the pass that `Value.backward()` and `grad()` run
+(`accumulate`, `gradients`) and `backprop` (the same pass handing back a dict,
+and the pass that builds a graph for `create_graph=True`). It reads the node's
+slots as autograd/value.py lays them out (`Value`'s docstring: `_a`, `_b` the
+operands, `_da`, `_db` their local derivatives, a tuple in `_b`/`_db` for any
+other shape) and never imports `value` (that module imports this one), nor
+`nn` or `viz`. Inside `detect_anomaly()` (read from the mode once per pass) it
+hands the pass to the checked copy in autograd/anomaly.py.
 
 Why iterative: a chain a million nodes deep is a normal graph for an unrolled
 loop, and recursion would stop near Python's recursion limit (about 1,000).
 
-Why a per-pass dict: each pass sums its own gradients in a fresh mapping and
-hands the totals back. Reading and writing `.grad` during the pass would mix
-this pass with earlier ones, so a second `backward()` would push the already
-accumulated gradient of an intermediate node down again (micrograd's double
-counting: 18 where 12 is right).
+Why gradients of their own per pass: each pass sums its own gradients from
+-0.0 and adds the totals into `.grad` only at the end. Reading and writing
+`.grad` during the pass would mix this pass with earlier ones, so a second
+`backward()` would push the already accumulated gradient of an intermediate
+node down again (micrograd's double counting: 18 where 12 is right).
+
+Where a pass keeps them: in the nodes themselves, in the scratch slot `_g`.
+Outside a pass `_g` is None on every node. The pass's topological sort marks
+a node it has opened with `_OPEN` and a node it has emitted with -0.0, which
+is also where that node's gradient starts (-0.0 + g == g for every g, zeros
+and their signs included, so each edge is one `+=` with no test for a first
+contribution); the chain rule adds into `_g` along each edge; at the end the
+totals go to `.grad` (or to the caller of `grad()`) and `_g` is None again,
+also when the pass is interrupted. A dict per pass would cost a hash lookup
+per edge and per mark, which was most of the backward pass's time.
+
+Threads. The scratch slots are shared by every pass over a node, so one pass
+at a time may use them: the module's `_lock` is held for the length of one
+pass. A second thread's pass over the same (or any) graph waits for it; under
+the GIL the two could not run at the same time anyway, so this costs no
+throughput, and the gradients of each pass are exactly those it would get
+alone. Building graphs, `no_grad()`, and passes that use no scratch slots
+(`topological_order`, `create_graph=True`, `detect_anomaly()`) take no lock.
+A pass started while this thread's own pass holds the lock (which only code
+run from inside that pass could do: a signal handler, a `.grad` of a type of
+your own whose `+` runs a pass) runs with a dict instead of the slots, with
+the same results.
 """
 
-from autograd.mode import RECORDING, current_mode
+import threading
+
+from autograd.mode import RECORDING, active, current_mode
 
 _OPEN = "open"
 _DONE = "done"
+
+_lock = threading.RLock()  # held by the thread whose pass is using the scratch slots
+_busy = False  # True while a pass uses them (read and written only by the lock's owner)
 
 
 def topological_order(root):
@@ -28,7 +58,10 @@ def topological_order(root):
     Iterative depth-first post-order. A node is looked at twice: first it is
     marked open and its unseen parents go on the stack above it; when it is on
     top again all of them are done, and it is emitted. The order depends only on
-    the graph, so it is the same on every call.
+    the graph, so it is the same on every call, and it is the order the
+    backward pass visits (`_marked_order` is this loop with its marks in the
+    nodes). It keeps its marks in a dict of its own: any thread may call it at
+    any time.
     """
     order = []
     emit = order.append
@@ -42,9 +75,17 @@ def topological_order(root):
         mark = seen(node)
         if mark is None:
             state[node] = _OPEN
-            for parent in node.parents:
-                if parent not in state:
-                    push(parent)
+            a = node._a
+            if a is not None:
+                if a not in state:
+                    push(a)
+                b = node._b
+                if b and b not in state:
+                    push(b)
+            else:
+                for parent in node._b or ():
+                    if parent not in state:
+                        push(parent)
         else:
             pop()
             # A node may sit on the stack twice (pushed by two children before it
@@ -53,6 +94,145 @@ def topological_order(root):
                 state[node] = _DONE
                 emit(node)
     return order
+
+
+def _marked_order(root):
+    """`topological_order` with its marks in `_g`: `_OPEN`, then -0.0 once emitted. Holds the lock.
+
+    A node whose parents are all seen when it is opened is emitted at once
+    (the loop would pop it next anyway). On any exception every mark is taken
+    away again.
+    """
+    order = []
+    emit = order.append
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    node = root
+    try:
+        while stack:
+            node = stack[-1]
+            mark = node._g
+            if mark is None:
+                node._g = _OPEN
+                a = node._a
+                if a is not None:
+                    if a._g is None:
+                        push(a)
+                    b = node._b
+                    if b and b._g is None:
+                        push(b)
+                else:
+                    parents = node._b
+                    if parents:
+                        for parent in parents:
+                            if parent._g is None:
+                                push(parent)
+                if stack[-1] is node:
+                    pop()
+                    node._g = -0.0
+                    emit(node)
+            else:
+                pop()
+                if mark is _OPEN:
+                    node._g = -0.0
+                    emit(node)
+    except BaseException:
+        node._g = None
+        _unmark(order)
+        _unmark(stack)
+        raise
+    return order
+
+
+def _unmark(nodes):
+    for node in nodes:
+        node._g = None
+
+
+def _chain_rule(root, seed):
+    """The pass itself: the order, with d(root)/d(node) * seed in each node's `_g`. Holds the lock."""
+    order = _marked_order(root)
+    try:
+        root._g = seed
+        for node in reversed(order):
+            a = node._a
+            if a is not None:
+                upstream = node._g
+                a._g += upstream * node._da
+                b = node._b
+                if b:
+                    b._g += upstream * node._db
+            else:
+                parents = node._b
+                if parents:
+                    upstream = node._g
+                    for parent, local in zip(parents, node._db):
+                        parent._g += upstream * local
+    except BaseException:
+        _unmark(order)
+        raise
+    return order
+
+
+def accumulate(root, seed):
+    """`Value.backward()`: add d(root)/d(node) * seed into `.grad` of every node `root` depends on."""
+    global _busy
+    if active:
+        mode = current_mode()
+        if mode is not RECORDING and mode.anomaly is not None:
+            for node, gradient in backprop(root, seed)[1].items():
+                node.grad += gradient
+            return
+    with _lock:
+        if _busy:  # a pass started from inside this thread's own pass
+            for node, gradient in _dict_pass(root, seed).items():
+                node.grad += gradient
+            return
+        _busy = True
+        try:
+            order = _chain_rule(root, seed)
+            try:
+                for node in order:
+                    node.grad += node._g
+                    node._g = None
+            except BaseException:
+                _unmark(order)
+                raise
+        finally:
+            _busy = False
+
+
+def gradients(root, seed, inputs):
+    """`grad()`: d(root)/d(input) * seed for each of `inputs`, floats; 0.0 for one `root` does not depend on."""
+    global _busy
+    if active:
+        mode = current_mode()
+        if mode is not RECORDING and mode.anomaly is not None:
+            found = backprop(root, seed)[1]
+            return [found.get(node, 0.0) for node in inputs]
+    with _lock:
+        if _busy:
+            found = _dict_pass(root, seed)
+            return [found.get(node, 0.0) for node in inputs]
+        _busy = True
+        try:
+            order = _chain_rule(root, seed)
+            try:
+                return [0.0 if node._g is None else node._g for node in inputs]
+            finally:
+                _unmark(order)
+        finally:
+            _busy = False
+
+
+def _dict_pass(root, seed):
+    """The float pass with a dict instead of the scratch slots (which this thread's outer pass is using)."""
+    return backprop(root, seed, _recorded)[1]
+
+
+def _recorded(node):
+    return node.local_grads
 
 
 def backprop(root, seed, partials=None):
@@ -64,38 +244,30 @@ def backprop(root, seed, partials=None):
     With `partials=None` the recorded float `local_grads` are used and the
     result holds floats. Otherwise `partials(node)` must return the node's local
     derivatives as differentiable objects (Values), `seed` is one too, and the
-    arithmetic below builds a new graph: that is `create_graph=True`.
+    arithmetic below builds a new graph: that is `create_graph=True`. Its sums
+    start from the first contribution rather than -0.0, which for floats gives
+    the same bits.
     """
-    order = topological_order(root)
     mode = current_mode()
     if mode is not RECORDING and mode.anomaly is not None:
-        # Inside detect_anomaly(): a checked copy of the loops below (autograd/anomaly.py).
+        # Inside detect_anomaly(): a checked copy of the loops (autograd/anomaly.py).
+        order = topological_order(root)
         return order, mode.anomaly.backprop(order, root, seed, partials)
     if partials is None:
-        # Every node starts at -0.0, the float that adds exactly: -0.0 + g == g for
-        # every g, zeros and their signs included. So each edge is one `+=`, with
-        # no test for a first contribution, and the sums are bit for bit those of
-        # starting from the first contribution.
-        gradients = dict.fromkeys(order, -0.0)
-        gradients[root] = seed
-        for node in reversed(order):
-            parents = node.parents
-            # Most ops have one or two operands: unpacking them is much cheaper
-            # than making a zip per node, and this loop runs once per node.
-            if len(parents) == 2:
-                a, b = parents
-                local_a, local_b = node.local_grads
-                upstream = gradients[node]
-                gradients[a] += upstream * local_a
-                gradients[b] += upstream * local_b
-            elif len(parents) == 1:
-                gradients[parents[0]] += gradients[node] * node.local_grads[0]
-            elif parents:
-                upstream = gradients[node]
-                for parent, local in zip(parents, node.local_grads):
-                    gradients[parent] += upstream * local
-        return order, gradients
-
+        global _busy
+        with _lock:
+            if not _busy:
+                _busy = True
+                try:
+                    order = _chain_rule(root, seed)
+                    try:
+                        return order, {node: node._g for node in order}
+                    finally:
+                        _unmark(order)
+                finally:
+                    _busy = False
+        partials = _recorded
+    order = topological_order(root)
     gradients = {root: seed}
     for node in reversed(order):
         parents = node.parents

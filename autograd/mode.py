@@ -22,6 +22,16 @@ used by several threads at once.
 
 import contextvars
 
+# The ids of the Mode objects alive other than RECORDING. A context variable can
+# hold a mode only while it is alive, so when this set is empty every thread and
+# task is in the default mode and the node constructor need not read the
+# variable at all (a read that misses CPython's cache, as it does in a thread
+# that never set it, costs about as much as the rest of making an add node).
+# A mode joins the set when it is made and leaves it when it is freed; `set.add`
+# and `set.discard` are each one step under the GIL, so no thread sees a mode
+# it could be in missing from the set.
+active = set()
+
 
 class Mode:
     """How ops behave: `grad_enabled` (record parents) and `anomaly` (a checker or None).
@@ -38,12 +48,17 @@ class Mode:
         self.grad_enabled = grad_enabled
         self.anomaly = anomaly
         self.previous = previous
+        active.add(id(self))
+
+    def __del__(self, _active=active):
+        _active.discard(id(self))
 
     def __repr__(self):
         return f"Mode(grad_enabled={self.grad_enabled}, anomaly={self.anomaly!r})"
 
 
 RECORDING = Mode(True, None, None)  # the default: record, no checks
+active.discard(id(RECORDING))
 
 _current = contextvars.ContextVar("tracegrad_mode", default=RECORDING)
 current_mode = _current.get

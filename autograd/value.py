@@ -17,9 +17,8 @@ The built-in ops below are declared exactly so, each with its one line of math;
 
 Numbers are part of the op. An argument that is a plain number is no parent:
 `x * 0.5` is one node with `parents == (x,)` and `local_grads == (0.5,)`, and
-the node keeps its op's arguments in `_arg` (None at each Value's position,
-the number elsewhere; `_arg` is None when every argument is a Value), so the
-forward can be re-run and a drawing can show the 0.5.
+the node keeps the number in a slot of its own (see `Value` for the layout),
+so the forward can be re-run and a drawing can show the 0.5.
 
 One rule for numbers that are not finite. Operands that are all finite give a
 finite result or a `DomainError` (outside the op's domain, or the result
@@ -29,20 +28,23 @@ an error and never hidden: `relu(nan)` is nan, `exp(inf)` is inf, `sin(inf)`
 is nan. `detect_anomaly()` stops at the first non-finite value.
 
 Why `==` is identity: Values are graph nodes and must work as dict keys and set
-members (the backward pass keeps its gradients in a dict keyed by node), so
+members (`topological_order` keeps its marks in a dict keyed by node), so
 `==` and `hash` stay those of `object`. Compare numbers with `a.data == b.data`.
 
 Why no closures per node: a node that stored a backward closure referring to
 itself would form a reference cycle per node, and the cyclic garbage collector
 would then spend most of the time walking the graph. Our nodes refer only to
-their parents and to their op's declaration, which is shared.
+their parents and to their op's declaration, which is shared; and a node is
+one object (its operands and local derivatives in slots, no tuples of its own
+for one- and two-operand ops), because the collector's work grows with the
+number of objects it tracks: two per node made it most of a large build.
 """
 
 import math
 import operator
 
-from autograd.graph import backprop
-from autograd.mode import RECORDING, current_mode, tracing
+from autograd.graph import accumulate
+from autograd.mode import RECORDING, active, current_mode, tracing
 from autograd.mode import no_grad as no_grad  # re-exported: its home was this module
 
 
@@ -189,41 +191,97 @@ def _node(data, op, parents, local_grads, arg):
     """The one constructor of op results; under `no_grad` the result is a constant.
 
     The method makers below repeat its first lines inline (a call per node saved
-    on the hottest paths) and hand every other mode to `_in_mode`.
+    on the hottest paths) and hand every other mode to `_in_mode`. The mode is
+    the default unless some thread or task has entered another one (`active`
+    is then not empty): only then is the context variable read.
     """
     node = _new_object(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if current_mode() is RECORDING:  # the fast path: one read of the context variable
-        node._op = op
-        node.parents = parents
-        node.local_grads = local_grads
-        node._arg = arg
+    node._g = None
+    if not active or current_mode() is RECORDING:
+        _record(node, op, parents, local_grads, arg)
         return node
     return _in_mode(node, op, parents, local_grads, arg)
+
+
+def _record(node, op, parents, local_grads, arg):
+    """Store `op`, its Value operands, their local derivatives and the op's numbers in `node`'s slots.
+
+    The layout (see `Value`): one or two Value operands in `_a`/`_b` with their
+    local derivatives in `_da`/`_db`, a number operand in `_db`; any other
+    shape keeps tuples (`_b` the parents, `_db` their local derivatives, `_da`
+    the op's arguments with None at each Value's position).
+    """
+    node._op = op
+    count = len(parents)
+    if arg is None:
+        if count == 2:
+            node._a, node._b = parents
+            node._da, node._db = local_grads
+            return
+        if count == 1:
+            node._a = parents[0]
+            node._b = None
+            node._da = local_grads[0]
+            node._db = None
+            return
+    elif count == 1 and len(arg) == 2:
+        node._a = parents[0]
+        node._da = local_grads[0]
+        if arg[0] is None:  # x OP c
+            node._b = None
+            node._db = arg[1]
+        else:  # c OP x
+            node._b = _NUMBER_FIRST
+            node._db = arg[0]
+        return
+    node._a = None
+    node._b = tuple(parents)
+    node._da = arg
+    node._db = tuple(local_grads)
 
 
 def _in_mode(node, op, parents, local_grads, arg):
     """Finish `node` in a mode other than the default: record or not, then the anomaly hook."""
     mode = current_mode()
     if mode.grad_enabled:
-        node._op = op
-        node.parents = parents
-        node.local_grads = local_grads
-        node._arg = arg
+        _record(node, op, parents, local_grads, arg)
     else:
         node._op = None
-        node.parents = ()
-        node.local_grads = ()
-        node._arg = MADE_UNDER_NO_GRAD  # how grad() tells this constant from a leaf you made
+        node._a = None
+        node._b = None
+        node._da = MADE_UNDER_NO_GRAD  # how grad() tells this constant from a leaf you made
+        node._db = None
     if mode.anomaly is not None:  # told the op and its arguments, which a constant made under no_grad drops
         mode.anomaly.forward(node, op.name, _fill(arg, parents))
     return node
 
 
-# The `_arg` of a constant an op made under `no_grad`: it has no op and no parents.
+# What `_da` of a constant an op made under `no_grad` holds: it has no op and no parents.
 MADE_UNDER_NO_GRAD = "made under no_grad"
+# What `_b` holds when the one Value operand comes after the op's number (`0.5 - x`): false, not a Value.
+_NUMBER_FIRST = False
+
+
+def made_under_no_grad(node):
+    """Whether `node` is a constant that an op made inside `no_grad()` (not a leaf made by hand)."""
+    return node._op is None and node._da is MADE_UNDER_NO_GRAD
+
+
+def _arg_of(node):
+    """The op's numbers as the layout keeps them: None when every argument is a Value, else a tuple
+    of the op's arguments with None at each Value's position."""
+    if node._a is None:
+        return node._da if node._b else None
+    b = node._b
+    if b:
+        return None
+    number = node._db
+    if number is None:
+        return None
+    return (number, None) if b is _NUMBER_FIRST else (None, number)
 
 
 def _operands_text(parents, floats, arg):
@@ -298,18 +356,20 @@ def _unary(op):
             return _refused(op, (self,), (data,), None, error)
         if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
             return _non_finite(op, (self,), (data,), None, out)
-        local = derivative(out, data) if constant is None else constant
+        local = derivative(out, data)[0] if constant is None else constant[0]
         node = _new_object(Value)
         node.data = out
         node.grad = 0.0
         node.label = ""
-        if current_mode() is RECORDING:
+        node._g = None
+        if not active or current_mode() is RECORDING:
             node._op = op
-            node.parents = (self,)
-            node.local_grads = local
-            node._arg = None
+            node._a = self
+            node._b = None
+            node._da = local
+            node._db = None
             return node
-        return _in_mode(node, op, (self,), local, None)
+        return _in_mode(node, op, (self,), (local,), None)
 
     return _named(method, op)
 
@@ -319,41 +379,39 @@ def _binary(op):
     forward = op.forward
     derivative = op.derivative
     constant = op.constant
-    left = None if constant is None else constant[:1]
 
     def method(self, other):
         x = self.data
         if other.__class__ is Value:
             y = other.data
-            parents = (self, other)
-            arg = None
+            b = other
         else:
             y = _number(other)
             if y is None:
                 return op(self, other) if isinstance(other, Value) else NotImplemented
-            parents = (self,)
-            arg = (None, y)
+            b = None
         try:
             out = forward(x, y)
         except _FORWARD_ERRORS as error:
-            return _refused(op, parents, (x, y), arg, error)
+            return _refused(op, (self, other) if b else (self,), (x, y), None if b else (None, y), error)
         if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
-            return _non_finite(op, parents, (x, y), arg, out)
-        if arg is None:
-            local = derivative(out, x, y) if constant is None else constant
-        else:
-            local = (derivative(out, x, y)[0],) if constant is None else left
+            return _non_finite(op, (self, other) if b else (self,), (x, y), None if b else (None, y), out)
+        da, db = derivative(out, x, y) if constant is None else constant
         node = _new_object(Value)
         node.data = out
         node.grad = 0.0
         node.label = ""
-        if current_mode() is RECORDING:
+        node._g = None
+        if not active or current_mode() is RECORDING:
             node._op = op
-            node.parents = parents
-            node.local_grads = local
-            node._arg = arg
+            node._a = self
+            node._b = b
+            node._da = da
+            node._db = db if b else y  # a number operand is kept where its derivative would be
             return node
-        return _in_mode(node, op, parents, local, arg)
+        if b:
+            return _in_mode(node, op, (self, other), (da, db), None)
+        return _in_mode(node, op, (self,), (da,), (None, y))
 
     return _named(method, op)
 
@@ -363,22 +421,32 @@ def _reflected(op):
     forward = op.forward
     derivative = op.derivative
     constant = op.constant
-    right = None if constant is None else constant[1:]
 
     def method(self, other):
         x = _number(other)
         if x is None:
             return NotImplemented
         y = self.data
-        arg = (x, None)
         try:
             out = forward(x, y)
         except _FORWARD_ERRORS as error:
-            return _refused(op, (self,), (x, y), arg, error)
+            return _refused(op, (self,), (x, y), (x, None), error)
         if not -1.7976931348623157e308 <= out <= 1.7976931348623157e308:  # not finite
-            return _non_finite(op, (self,), (x, y), arg, out)
-        local = (derivative(out, x, y)[1],) if constant is None else right
-        return _node(out, op, (self,), local, arg)
+            return _non_finite(op, (self,), (x, y), (x, None), out)
+        local = derivative(out, x, y)[1] if constant is None else constant[1]
+        node = _new_object(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._g = None
+        if not active or current_mode() is RECORDING:
+            node._op = op
+            node._a = self
+            node._b = _NUMBER_FIRST
+            node._da = local
+            node._db = x
+            return node
+        return _in_mode(node, op, (self,), (local,), (x, None))
 
     return _named(method, op)
 
@@ -758,9 +826,26 @@ class Value:
     `label` free text for drawings, `op` the name of the op that made it (`""`
     for a leaf), `parents` its Value inputs in argument order (repeats kept) and
     `local_grads` d(self)/d(parents[i]), recorded when the node was made.
+
+    The node is one object, with no tuple, list or dict of its own for the
+    common ops (one GC-tracked object per node: the cyclic garbage collector's
+    work grows with their number). `parents` and `local_grads` are tuples made
+    on demand from these slots:
+
+    - `_op`: the `Op` that made the node; None for a leaf or a constant.
+    - `_a`, `_b`: the Value operands of a one- or two-operand op (`_b` None
+      for one, or `_NUMBER_FIRST` when the op's number comes before the Value,
+      as in `0.5 - x`); `_da`, `_db` their local derivatives as floats. With
+      one Value operand, `_db` is the op's number (None if it has none).
+    - Any other shape (n-ary ops, an op with more numbers): `_a` None, `_b`
+      the tuple of parents, `_db` the tuple of their local derivatives, `_da`
+      the op's arguments with None at each Value's position (None if all are
+      Values).
+    - `_g`: scratch space of the backward pass (autograd/graph.py): None
+      outside a pass.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "parents", "local_grads", "_arg")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_da", "_db", "_g")
 
     def __init__(self, data, label=""):
         if data.__class__ is not float:
@@ -771,15 +856,46 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = None
-        self.parents = ()
-        self.local_grads = ()
-        self._arg = None
+        self._a = None
+        self._b = None
+        self._da = None
+        self._db = None
+        self._g = None
 
     @property
     def op(self):
         """The name of the op that made this node; `""` for a leaf or a constant."""
         op = self._op
         return "" if op is None else op.name
+
+    @property
+    def parents(self):
+        """The Value operands of the op that made this node, in argument order (repeats kept); `()` for a leaf."""
+        a = self._a
+        if a is None:
+            return self._b or ()
+        b = self._b
+        return (a, b) if b else (a,)
+
+    @property
+    def local_grads(self):
+        """d(self)/d(parents[i]) as floats, recorded when the node was made; `()` for a leaf."""
+        if self._a is None:
+            return self._db if self._b else ()
+        return (self._da, self._db) if self._b else (self._da,)
+
+    @local_grads.setter
+    def local_grads(self, values):
+        # For checkers' tests, which plant a wrong derivative on purpose.
+        values = tuple(float(v) for v in values)
+        if len(values) != len(self.parents):
+            raise ValueError(f"local_grads: {len(self.parents)} parents need as many local derivatives, got {values}")
+        if self._a is None:
+            self._db = values
+        elif self._b:
+            self._da, self._db = values
+        else:
+            (self._da,) = values
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -877,9 +993,7 @@ class Value:
         """Add d(self)/d(node) * gradient into `.grad` of every node self depends on."""
         if gradient.__class__ is not float:
             gradient = _to_float(gradient)
-        _, gradients = backprop(self, gradient)
-        for node, total_gradient in gradients.items():
-            node.grad += total_gradient
+        accumulate(self, gradient)
 
 
 def _comparison(value, operator, other, number, result):
@@ -918,7 +1032,7 @@ def op_arguments(node):
     """
     if node._op is None:
         return ()
-    return _fill(node._arg, node.parents)
+    return _fill(_arg_of(node), node.parents)
 
 
 def _short(number, digits):
@@ -936,7 +1050,7 @@ def op_display(node, digits=6):
     op = node._op
     if op is None:
         return ""
-    arg = node._arg
+    arg = _arg_of(node)
     if arg is None:
         return op.name
     if op.infix and len(arg) == 2:
@@ -959,7 +1073,7 @@ def forward_at(node, values):
     values = [float(v) for v in values]
     if len(values) != len(node.parents):
         raise ValueError(f"forward_at: {op.name} has {len(node.parents)} parents, got {len(values)} values")
-    floats = _fill(node._arg, values)
+    floats = _fill(_arg_of(node), values)
     try:
         out = op.forward(*floats)
     except _FORWARD_ERRORS as error:
@@ -975,7 +1089,7 @@ def local_grads_as_values(node):
     The result is differentiable: this is what `grad(..., create_graph=True)`
     multiplies along the graph to get derivatives of derivatives.
     """
-    arg = node._arg
+    arg = _arg_of(node)
     local = node._op.derivative(node, *_fill(arg, node.parents))
     if arg is None:
         return local

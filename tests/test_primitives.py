@@ -39,7 +39,7 @@ DOCUMENTED_OP_NAMES = {
 }  # fmt: skip
 
 # Methods of Value that make no node of their own (everything else public is an op).
-NOT_OPS = {"backward", "detach", "op"}
+NOT_OPS = {"backward", "detach", "op", "parents", "local_grads"}
 
 
 def uniform(low, high):
