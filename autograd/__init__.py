@@ -10,6 +10,7 @@ our tests check, so a shadowed install fails loudly instead of misbehaving.
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.differentiate import grad
 from autograd.finite_differences import GradcheckError, GradcheckReport, LocalCheckReport, check_local, gradcheck
+from autograd.gc_tuning import tuned_gc
 from autograd.graph import topological_order
 from autograd.jit import CompiledFunction, jit
 from autograd.mode import no_grad
@@ -48,5 +49,6 @@ __all__ = [
     "no_grad",
     "topological_order",
     "total",
+    "tuned_gc",
     "weighted_sum",
 ]
