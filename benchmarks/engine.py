@@ -3,7 +3,7 @@
 Run it with `make bench` (from the repository root), which creates
 benchmarks/.venv with this project and micrograd from PyPI; or, inside that
 environment, `python engine.py [--max-n 100000] [--sum-max-n 1000000] [--worked-steps 10000]
-[--skip-gc-table]`.
+[--skip-gc-table] [--record rows.jsonl]`.
 
 Workloads, defined once and run by every engine on the same numbers:
 - chain: v = v * w + b, N times, from leaves x, w, b (a graph 2N nodes deep);
@@ -32,10 +32,18 @@ numbers, shown next to the like-for-like rows.
 
 Each figure is the median of several runs, with Python's cyclic garbage
 collector in its default state (on); `gc.collect()` runs between runs, outside
-the timings. A second table shows the chain's build with the collector
-switched off by this script around the timed region only (the library never
-touches the collector): the difference is mostly CPython's full collections,
-which walk every live node again and again while a big graph grows.
+the timings. The library never touches the collector by itself. The chain's
+row "tracegrad, tuned_gc()" is the same chain built and differentiated inside
+`with autograd.tuned_gc():` (first threshold 50,000, objects alive at entry
+frozen, everything restored at exit; entering and leaving are timed too), as
+the README advises for big graphs. A second table shows the chain's build
+with the collector switched off by this script around the timed region only:
+the difference is mostly CPython's full collections, which walk every live
+node again and again while a big graph grows.
+
+`--record FILE` appends the figures of the summary (the workloads the
+project's speed targets name) to FILE as JSON lines, for `summary.py`, which
+`make bench` runs last to print them beside mlp_demo.py's training step.
 
 Bytes per node come from tracemalloc: the memory a 10^5-step chain holds after
 it is built, divided by its number of nodes.
@@ -47,6 +55,7 @@ to N = 10^5: a 10^6 chain takes micrograd 40 s and more per run.
 """
 
 import argparse
+import contextlib
 import gc
 import importlib.metadata
 import itertools
@@ -58,10 +67,12 @@ import tracemalloc
 
 import handwritten
 import micrograd.engine
+import summary
 from rich.console import Console
 from rich.table import Table
 
 import autograd
+from autograd import tuned_gc
 from nn import worked_example
 
 CHAIN_X, CHAIN_W, CHAIN_B = 0.5, 0.999, 0.001
@@ -177,13 +188,16 @@ class Case:
     """One engine on one workload: how to build the graph, run the backward pass and check the result.
 
     `recursion_limit` (micrograd only) is set around each run and restored after.
+    `collector`, if given, makes the context manager each run's build and
+    backward pass run inside (`tuned_gc`); entering and leaving it are timed.
     """
 
-    def __init__(self, build, backward, check=None, recursion_limit=None):
+    def __init__(self, build, backward, check=None, recursion_limit=None, collector=None):
         self.build = build
         self.backward = backward
         self.check = check
         self.recursion_limit = recursion_limit
+        self.collector = contextlib.nullcontext if collector is None else collector
 
 
 class Cell:
@@ -217,9 +231,10 @@ def timed_runs(cases, repeats):
             try:
                 with RecursionLimit(case.recursion_limit):
                     start = time.perf_counter()
-                    graph = case.build()
-                    built = time.perf_counter()
-                    result = case.backward(graph)
+                    with case.collector():
+                        graph = case.build()
+                        built = time.perf_counter()
+                        result = case.backward(graph)
                     done = time.perf_counter()
             except RecursionError:
                 errors[name] = "RecursionError"
@@ -324,6 +339,7 @@ def chain_cells(n):
             lambda graph: handwritten.chain_backward(graph[1], CHAIN_W),
         ),
         "tracegrad": Case(lambda: chain_graph(TRACEGRAD, n), engine_backward, check),
+        "tracegrad, tuned_gc()": Case(lambda: chain_graph(TRACEGRAD, n), engine_backward, check, collector=tuned_gc),
         **micrograd_cases(lambda: chain_graph(MICROGRAD, n), check, n),
     }
     return timed_runs(cases, REPEATS[n])
@@ -562,6 +578,7 @@ def main():
     parser.add_argument("--sum-max-n", type=int, default=10**5, help="largest N for the sums")
     parser.add_argument("--worked-steps", type=int, default=WORKED_STEPS, help="training steps of the worked example")
     parser.add_argument("--skip-gc-table", action="store_true", help="leave out the build with the GC off")
+    parser.add_argument("--record", metavar="FILE", help="append the summary's figures to FILE (JSON lines)")
     arguments = parser.parse_args()
     sizes = [n for n in SIZES if n <= arguments.max_n]
     console = Console(width=140)
@@ -603,8 +620,9 @@ def main():
     console.print(table)
 
     chain = run_chain(sizes)
-    engines = ("floats", "tracegrad", "micrograd", "micrograd, limit raised")
+    engines = ("floats", "tracegrad", "tracegrad, tuned_gc()", "micrograd", "micrograd, limit raised")
     console.print(timing_table("Chain of N multiply-adds, v = v * w + b (2N nodes)", chain, engines, sizes))
+    engines = ("floats", "tracegrad", "micrograd", "micrograd, limit raised")
 
     plain_sizes = [n for n in sizes if n <= PLAIN_MAX_N]
     plain = run_plain_chain(plain_sizes)
@@ -641,7 +659,62 @@ def main():
         name = "floats (per stored value)" if engine == "floats" else engine
         table.add_row(name, f"{nodes:,}", f"{per_node:.0f}")
     console.print(table)
+    if arguments.record:
+        record(arguments.record, steps, worked, chain, plain, builtin_sums, memory)
     console.print(f"whole benchmark: {time.perf_counter() - started:.0f} s")
+
+
+def record(path, steps, worked, chain, plain, builtin_sums, memory):
+    """The summary's rows of this run, appended to `path` for summary.py (rows at an N not run are left out)."""
+    rows = []
+
+    def timed(order, workload, rows_of, n, target=None, tracegrad="tracegrad"):
+        if ("floats", n) not in rows_of:
+            return
+        micrograd, note = rows_of.get(("micrograd, limit raised", n)), "recursion limit raised"
+        if micrograd is None or micrograd.total is None:
+            micrograd = rows_of[("micrograd", n)]
+            note = micrograd.error or ""
+        rows.append(
+            summary.row(
+                order,
+                workload,
+                floats=rows_of[("floats", n)].total,
+                tracegrad=rows_of[(tracegrad, n)].total,
+                micrograd=micrograd.total,
+                micrograd_note=note,
+                target=target,
+            )
+        )
+
+    rows.append(
+        summary.row(
+            5,
+            f"the worked example, {steps:,} training steps",
+            floats=worked["floats"][0],
+            tracegrad=worked["tracegrad"][0],
+            micrograd=None,
+            micrograd_note="no exp or sigmoid",
+            target=20,
+        )
+    )
+    timed(2, "chain v*1.0001 + 0.0001, 10^5 steps (numbers in the op)", plain, 10**5, 25)
+    timed(3, "chain v*w + b, 10^6 steps (Value constants)", chain, 10**6, 25)
+    timed(3.5, "  the same, inside tuned_gc()", chain, 10**6, tracegrad="tracegrad, tuned_gc()")
+    timed(4, "sum of 10^5 products, builtin sum()", builtin_sums, 10**5, 25)
+    per_node = memory["tracegrad"][0]
+    rows.append(
+        summary.row(
+            6,
+            "memory per node (chain of 10^5 steps)",
+            floats=None,
+            tracegrad=per_node,
+            micrograd=memory["micrograd"][0],
+            unit="bytes",
+            target=150,
+        )
+    )
+    summary.append(path, rows)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: micrograd's demo, trained by tracegrad, by micrograd and by hand-written floats.
 
 Run it with `make bench` (from the repository root) or, inside benchmarks/.venv,
-`python mlp_demo.py [--steps 100] [--micrograd-steps 100]`.
+`python mlp_demo.py [--steps 100] [--micrograd-steps 100] [--record rows.jsonl]`.
 
 The workload is micrograd's demo notebook: 100 two-moons points (noise 0.1), an
 MLP 2-16-16-1 with ReLU hidden layers and a linear output, the hinge loss
@@ -11,16 +11,20 @@ start from the same weights, drawn once from a seeded random.Random (uniform
 in [-1, 1], biases 0) and loaded into micrograd's MLP and into ours; the data
 come from `nn.two_moons` with a seeded rng, so every run is the same.
 
-Each engine writes the step its own way: tracegrad with `nn.MLP`, `nn.hinge`,
-`autograd.total` and `nn.SGD`; micrograd with the demo's own code; the floor
-with `handwritten.py`. A step is forward + backward + update, timed as a whole;
+Each engine writes the step its own way: tracegrad eagerly (no `jit`) with
+`nn.MLP`, `nn.hinge`, the L2 term as one `weighted_sum` node (as `nn.fit`
+writes it) and `nn.SGD`; micrograd with the demo's own code; the floor with
+`handwritten.py`. A step is forward + backward + update, timed as a whole;
 the table shows the median over the steps and the ratio to the floor measured
-in the same run. Floats and tracegrad take turns step by step; micrograd trains
-afterwards, alone, so that collecting its garbage (reference cycles, which only
-the cyclic GC frees) lands in its own steps. The loss trajectories are printed
-side by side: the three
-compute the same function in slightly different orders (sums, the place of the
-bias), so they agree to rounding, and the largest difference is printed.
+in the same run. The row "tracegrad, tuned_gc()" is the same step run inside
+`with autograd.tuned_gc():` (entering and leaving timed with it), a second
+model from the same weights. Floats and the tracegrad rows take turns step by
+step; micrograd trains afterwards, alone, so that collecting its garbage
+(reference cycles, which only the cyclic GC frees) lands in its own steps.
+The loss trajectories are printed side by side: the three engines compute the
+same function in slightly different orders (sums, the place of the bias), so
+they agree to rounding, and the largest difference is printed. `--record
+FILE` appends the step's figures for `summary.py` (see engine.py).
 """
 
 import argparse
@@ -31,10 +35,11 @@ import time
 import handwritten
 import micrograd.engine
 import micrograd.nn
+import summary
 from rich.console import Console
 from rich.table import Table
 
-from autograd import weighted_sum
+from autograd import tuned_gc, weighted_sum
 from nn import MLP, SGD, hinge, two_moons
 
 SIZES = (16, 16, 1)
@@ -104,6 +109,14 @@ class Tracegrad:
         return [self.model(point)[0].data for point in self.points]
 
 
+class TracegradTuned(Tracegrad):
+    """The same step inside `with tuned_gc():`, the collector restored after each step."""
+
+    def step(self, step):
+        with tuned_gc():
+            return super().step(step)
+
+
 class Micrograd:
     """micrograd with the demo notebook's own code: its MLP, its loss(), its update loop."""
 
@@ -156,6 +169,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=100, help="training steps for tracegrad and floats")
     parser.add_argument("--micrograd-steps", type=int, default=None, help="steps for micrograd (default: --steps)")
+    parser.add_argument("--record", metavar="FILE", help="append the step's figures to FILE (JSON lines)")
     arguments = parser.parse_args()
     steps = arguments.steps
     micrograd_steps = steps if arguments.micrograd_steps is None else min(arguments.micrograd_steps, steps)
@@ -167,9 +181,8 @@ def main():
         f"micrograd's demo: {len(points)} two-moons points, MLP 2-{'-'.join(map(str, SIZES))} (ReLU, linear out), "
         f"hinge + {ALPHA:g} L2, SGD lr = 1 - 0.9 k/100; {steps} steps ({micrograd_steps} for micrograd)"
     )
-    trainers = {
-        name: kind(weights, biases, points, labels) for name, kind in (("floats", Floats), ("tracegrad", Tracegrad))
-    }
+    kinds = (("floats", Floats), ("tracegrad", Tracegrad), ("tracegrad, tuned_gc()", TracegradTuned))
+    trainers = {name: kind(weights, biases, points, labels) for name, kind in kinds}
     runs = train(trainers, steps)
     # micrograd alone, afterwards: its graphs are reference cycles that only the cyclic
     # GC frees, and that work must land in micrograd's own steps, as in its demo.
@@ -203,12 +216,26 @@ def main():
             "" if other is None else f"{abs(mine - other):.1e}",
         )
     console.print(table)
+    if runs["tracegrad, tuned_gc()"][0] != ours:
+        raise AssertionError("the step inside tuned_gc() gave other losses than the same step outside")
     versus_floats = max(abs(a - b) for a, b in zip(ours, floats))
     versus_micrograd = max(abs(a - b) for a, b in zip(ours, theirs))
     console.print(
         f"largest difference of the losses: tracegrad vs floats {versus_floats:.1e}, "
         f"tracegrad vs micrograd {versus_micrograd:.1e} (over {len(theirs)} steps)"
     )
+    if arguments.record:
+        medians = {name: statistics.median(seconds) for name, (_, seconds) in runs.items()}
+        workload = "micrograd's moons training step (2-16-16-1, 100 points)"
+        summary.append(
+            arguments.record,
+            [
+                summary.row(1, workload, floats=floor, tracegrad=medians["tracegrad"],
+                            micrograd=medians["micrograd"], target=8),
+                summary.row(1.5, "  the same, inside tuned_gc()", floats=floor,
+                            tracegrad=medians["tracegrad, tuned_gc()"], micrograd=None),
+            ],
+        )  # fmt: skip
 
 
 if __name__ == "__main__":
