@@ -3,7 +3,7 @@
 Run it with `make bench` (from the repository root), which creates
 benchmarks/.venv with this project and micrograd from PyPI; or, inside that
 environment, `python engine.py [--max-n 100000] [--sum-max-n 1000000] [--worked-steps 10000]
-[--skip-gc-table] [--record rows.jsonl]`.
+[--skip-gc-table] [--record rows.jsonl] [--clock cpu|wall]`.
 
 Workloads, defined once and run by every engine on the same numbers:
 - chain: v = v * w + b, N times, from leaves x, w, b (a graph 2N nodes deep);
@@ -30,16 +30,20 @@ the same MLP written with tracegrad's n-ary ops (one node per sum, one node
 per neuron's net input), as `nn` writes them: a different graph for the same
 numbers, shown next to the like-for-like rows.
 
-Each figure is the median of several runs, with Python's cyclic garbage
-collector in its default state (on); `gc.collect()` runs between runs, outside
-the timings. The library never touches the collector by itself. The chain's
-row "tracegrad, tuned_gc()" is the same chain built and differentiated inside
-`with autograd.tuned_gc():` (first threshold 50,000, objects alive at entry
-frozen, everything restored at exit; entering and leaving are timed too), as
-the README advises for big graphs. A second table shows the chain's build
-with the collector switched off by this script around the timed region only:
-the difference is mostly CPython's full collections, which walk every live
-node again and again while a big graph grows.
+Times are the process's CPU time (user + system, `time.process_time`), which
+on an idle machine is the wall-clock time of this single-threaded script and
+on a shared one leaves out the time it waits for a core; `--clock wall` times
+with `time.perf_counter` instead. Each figure is the median of several runs,
+with Python's cyclic garbage collector in its default state (on);
+`gc.collect()` runs between runs, outside the timings. The library never
+touches the collector by itself. The chain's row "tracegrad, tuned_gc()" is
+the same chain built and differentiated inside `with autograd.tuned_gc():`
+(first threshold 50,000, objects alive at entry frozen, everything restored
+at exit; entering and leaving are timed too), as the README advises for big
+graphs. A second table shows the chain's build with the collector switched
+off by this script around the timed region only: the difference is mostly
+CPython's full collections, which walk every live node again and again while
+a big graph grows.
 
 `--record FILE` appends the figures of the summary (the workloads the
 project's speed targets name) to FILE as JSON lines, for `summary.py`, which
@@ -89,6 +93,7 @@ MLP_REPEATS = 5
 ALPHA = 1e-4
 TRACEGRAD = autograd.Value
 MICROGRAD = micrograd.engine.Value
+CLOCK = handwritten.Clock()  # what every timing reads; --clock wall switches it
 
 
 # The workloads, written once for any Value class with + and *.
@@ -230,12 +235,12 @@ def timed_runs(cases, repeats):
             gc.collect()
             try:
                 with RecursionLimit(case.recursion_limit):
-                    start = time.perf_counter()
+                    start = CLOCK.now()
                     with case.collector():
                         graph = case.build()
-                        built = time.perf_counter()
+                        built = CLOCK.now()
                         result = case.backward(graph)
-                    done = time.perf_counter()
+                    done = CLOCK.now()
             except RecursionError:
                 errors[name] = "RecursionError"
                 graph = None  # the graph whose backward failed
@@ -425,9 +430,9 @@ def run_worked(steps, repeats=WORKED_REPEATS):
     for _ in range(repeats):
         for name, run in runs.items():
             gc.collect()
-            start = time.perf_counter()
+            start = CLOCK.now()
             errors[name] = run()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(CLOCK.now() - start)
     floats, tracegrad = errors["floats"], errors["tracegrad"]
     if abs(tracegrad - floats) > 1e-12 * abs(floats):
         raise AssertionError(f"worked example: E_total {tracegrad!r} differs from the hand-written {floats!r}")
@@ -478,9 +483,9 @@ def gc_effect(sizes):
                 gc.collect()
                 gc.disable()
                 try:
-                    start = time.perf_counter()
+                    start = CLOCK.now()
                     graph = chain_graph(value, n)
-                    times.append(time.perf_counter() - start)
+                    times.append(CLOCK.now() - start)
                 finally:
                     gc.enable()
                 del graph
@@ -579,13 +584,15 @@ def main():
     parser.add_argument("--worked-steps", type=int, default=WORKED_STEPS, help="training steps of the worked example")
     parser.add_argument("--skip-gc-table", action="store_true", help="leave out the build with the GC off")
     parser.add_argument("--record", metavar="FILE", help="append the summary's figures to FILE (JSON lines)")
+    parser.add_argument("--clock", choices=sorted(handwritten.CLOCKS), default="cpu", help=handwritten.CLOCK_HELP)
     arguments = parser.parse_args()
+    CLOCK.use(arguments.clock)
     sizes = [n for n in SIZES if n <= arguments.max_n]
     console = Console(width=140)
-    started = time.perf_counter()
+    started = time.monotonic()
     console.print(
         f"Python {sys.version.split()[0]}, tracegrad from {autograd.__file__}, "
-        f"micrograd {importlib.metadata.version('micrograd')} from PyPI; medians, cyclic GC on"
+        f"micrograd {importlib.metadata.version('micrograd')} from PyPI; medians of {CLOCK.name} time, cyclic GC on"
     )
     deepest = micrograd_deepest_chain()
     console.print(
@@ -661,7 +668,7 @@ def main():
     console.print(table)
     if arguments.record:
         record(arguments.record, steps, worked, chain, plain, builtin_sums, memory)
-    console.print(f"whole benchmark: {time.perf_counter() - started:.0f} s")
+    console.print(f"whole benchmark: {time.monotonic() - started:.0f} s (wall clock)")
 
 
 def record(path, steps, worked, chain, plain, builtin_sums, memory):

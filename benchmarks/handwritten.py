@@ -8,10 +8,30 @@ for that one workload. Every engine in `engine.py`, `mlp_demo.py` and
 Imports the standard library only (no engine), so the floor measures Python
 itself. The arithmetic follows the engines' order where it matters: a net
 input is sum_i w_i * x_i accumulated from 0.0 left to right, then + b (as
-`autograd.weighted_sum`).
+`autograd.weighted_sum`). Also holds the clocks the benchmarks time with.
 """
 
 import math
+import time
+
+# The clocks the benchmarks time with. "cpu" (the default) is the process's CPU
+# time, user + system (`time.process_time`): on an idle machine it is the
+# wall-clock time of a single-threaded run, and on a shared one it leaves out
+# the time the process waits for a core, which otherwise lands on whichever
+# engine happens to be running. "wall" is `time.perf_counter`.
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+CLOCK_HELP = "cpu: the process's CPU time (default; steady on a shared machine), wall: wall-clock time"
+
+
+class Clock:
+    """The clock a benchmark reads, chosen once by its --clock option."""
+
+    def __init__(self, name="cpu"):
+        self.use(name)
+
+    def use(self, name):
+        self.name = name
+        self.now = CLOCKS[name]
 
 
 # A chain of n multiply-adds: v_{k+1} = v_k * w + b, starting from v_0 = x.

@@ -24,13 +24,13 @@ step; micrograd trains afterwards, alone, so that collecting its garbage
 The loss trajectories are printed side by side: the three engines compute the
 same function in slightly different orders (sums, the place of the bias), so
 they agree to rounding, and the largest difference is printed. `--record
-FILE` appends the step's figures for `summary.py` (see engine.py).
+FILE` appends the step's figures for `summary.py` (see engine.py). Times are
+the process's CPU time unless `--clock wall` (see handwritten.CLOCKS).
 """
 
 import argparse
 import random
 import statistics
-import time
 
 import handwritten
 import micrograd.engine
@@ -46,6 +46,7 @@ SIZES = (16, 16, 1)
 ALPHA = 1e-4
 DATA_SEED = 0
 WEIGHT_SEED = 1337
+CLOCK = handwritten.Clock()  # what every timing reads; --clock wall switches it
 
 
 def learning_rate(step):
@@ -158,9 +159,9 @@ def train(trainers, steps):
     results = {name: ([], []) for name in trainers}
     for step in range(steps):
         for name, trainer in trainers.items():
-            start = time.perf_counter()
+            start = CLOCK.now()
             loss = trainer.step(step)
-            results[name][1].append(time.perf_counter() - start)
+            results[name][1].append(CLOCK.now() - start)
             results[name][0].append(loss)
     return results
 
@@ -170,7 +171,9 @@ def main():
     parser.add_argument("--steps", type=int, default=100, help="training steps for tracegrad and floats")
     parser.add_argument("--micrograd-steps", type=int, default=None, help="steps for micrograd (default: --steps)")
     parser.add_argument("--record", metavar="FILE", help="append the step's figures to FILE (JSON lines)")
+    parser.add_argument("--clock", choices=sorted(handwritten.CLOCKS), default="cpu", help=handwritten.CLOCK_HELP)
     arguments = parser.parse_args()
+    CLOCK.use(arguments.clock)
     steps = arguments.steps
     micrograd_steps = steps if arguments.micrograd_steps is None else min(arguments.micrograd_steps, steps)
     console = Console(width=120)

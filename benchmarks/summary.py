@@ -72,8 +72,9 @@ def cells(item):
 
 HEADINGS = ("workload", "floats", "tracegrad", "micrograd 0.1.0", "target", "met")
 NOTE = (
-    "Medians. A training step is forward + backward + update; chains and sums are build + backward. "
-    "Memory per node is tracemalloc's count for a built chain v*w + b."
+    "Medians of the process's CPU time (unless the benchmarks ran with --clock wall). A training step is "
+    "forward + backward + update; chains and sums are build + backward. Memory per node is tracemalloc's "
+    "count for a built chain v*w + b."
 )
 
 
