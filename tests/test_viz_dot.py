@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import viz.dot
+import viz.walk
 from autograd import Value, total
 from viz import render, to_dot
 from viz.dot import DRAWING_DIGITS
@@ -188,7 +189,7 @@ def test_every_node_and_edge_has_an_svg_id_that_follows_from_the_graph():
     # Graphviz writes a node's DOT name and an edge's "tail->head" as the <title> of its group.
     nodes = {g.get("id"): next(g.iter(f"{SVG}title")).text for g in svg_groups(svg, "node")}
     edges = {g.get("id"): next(g.iter(f"{SVG}title")).text for g in svg_groups(svg, "edge")}
-    order = viz.dot.reading_order(e)
+    order = viz.walk.reading_order(e)
     assert order == [a, b, c, d, e]
     assert nodes == {f"n{index}": f"n{index}" for index in range(5)}
     # e<head>_<operand>: d = c + a is node 3, fed by c (operand 0) and a (operand 1).

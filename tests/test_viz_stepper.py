@@ -16,8 +16,9 @@ from published import agrees_with_published
 from autograd import Value, topological_order
 from nn import worked_example
 from viz import explain, to_html
-from viz.dot import edge_id, format_number, node_id, partial_name, reading_order
+from viz.names import format_number, partial_name
 from viz.stepper import page, trace
+from viz.walk import edge_id, node_id, reading_order
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -3,8 +3,9 @@
 Owns the text that decomposes d(root)/d(node) into products of local
 derivatives along the paths from `node` to `root`. It reads only `parents`
 and `local_grads` (as the backward pass does) and computes the sum itself, then
-compares it with `node.grad`. Imports `autograd` and `viz.dot` (for number
-formatting and node names, so the text matches the drawing); never the CLI.
+compares it with `node.grad`. Imports `autograd`, `viz.names` (number
+formatting and node names, so the text matches the drawing) and `viz.walk`
+(the reading order and the nodes on a path); never the CLI.
 
 Everything is iterative: graphs may be a million nodes deep. The number of
 paths can grow exponentially (each diamond doubles it), so it is counted first
@@ -16,8 +17,8 @@ d root/d child x d child/d node, with each d root/d child from one backward pass
 import math
 
 from autograd import Value, grad
-from viz.dot import fed_by, partial_name, reading_order
-from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, printable
+from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, partial_name, printable
+from viz.walk import fed_by, reading_order
 
 DEFAULT_MAX_PATHS = 64
 DEFAULT_WIDTH = 100  # columns: fits a 100-column terminal

@@ -3,7 +3,8 @@
 Owns: the name of every node of a graph (its label; for an unlabelled node
 the expression it computes over the nearest named nodes, `target_o1 − out_o1`
 or `(target_o1 − out_o1)²`; for an unlabelled leaf its value), the text of an
-op with its constant argument (`**2`, `*0.5`), and number formatting. Imports
+op with its constant argument (`**2`, `*0.5`), the names of partial
+derivatives (`dnet_o1/dw5`), and number formatting. Imports
 `autograd` only; never the CLI.
 
 How an expression name is built. Each unlabelled op node keeps a small tree:
@@ -37,6 +38,7 @@ OP_SYMBOLS = {"weighted_sum": "w·x + b", "neg": "−x", "abs": "|x|", "sum": "�
 _FUNCTION_NAMES = {"sigmoid": "σ"}
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _ATOM_TEXT = re.compile(r"[\w.#′']+\Z")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def format_number(x, digits=DEFAULT_DIGITS):
@@ -266,3 +268,13 @@ def _unique(order, names):
         node: (names[node] if uses[names[node]] == 1 or node.label or not node.parents else f"{names[node]} #{index}")
         for index, node in enumerate(order)
     }
+
+
+def partial_name(top, bottom):
+    """`dnet_o1/dw5` for two node names; a name that is not an identifier is bracketed: `d(*#7)/dx`."""
+    return f"{differential(top)}/{differential(bottom)}"
+
+
+def differential(name):
+    """`dw5` for a node name; `d(*#7)` for one that is not an identifier."""
+    return f"d{name}" if _IDENTIFIER.match(name) else f"d({name})"

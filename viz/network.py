@@ -1,14 +1,14 @@
 """The network view: a graph of Values drawn as a textbook draws a neural network.
 
-Owns `network_dot`, what `to_dot(root, view="network")` returns, and how the
-neurons of a graph are found. Imports `autograd`, `graphviz` and `viz.dot`
-(its number format, label escaping, names and node-count guard); never the CLI.
+Owns `network_dot`, what `to_dot(root, view="network")` returns. Imports
+`graphviz`, the modules both views share (`viz.walk`, `viz.dot_text`,
+`viz.names`) and `viz.neurons`, which finds the neurons; never `viz.dot`
+(which imports this module) nor the CLI.
 
-A neuron is a `weighted_sum` node, net = sum_i w_i x_i + b (parents: the
-weights, then the inputs, then the bias), together with the activation it
-feeds when that activation (sigmoid, tanh, relu, ...) is the only node that
-reads the net. Each neuron is ONE node showing net and out, their gradients
-(d root/d net is the textbook's delta) and d out/d net. Each weight that is a
+A neuron (see `viz.neurons`) is a `weighted_sum` node, net = sum_i w_i x_i +
+b, together with the activation it feeds. Each neuron is ONE node showing net
+and out, their gradients (d root/d net is the textbook's delta) and d out/d
+net. Each weight that is a
 leaf used only as a weight becomes an edge from the input it multiplies to the
 neuron, labelled with its name, value and gradient; inputs and biases are
 nodes. The rest (targets, losses, error terms) is drawn compactly: a node
@@ -20,26 +20,13 @@ A graph with no neuron in it is drawn as the ordinary graph view.
 """
 
 import itertools
-from dataclasses import dataclass
 
 import graphviz
 
-from autograd import Value
-from viz.dot import (
-    DEFAULT_MAX_NODES,
-    RANKDIRS,
-    count_nodes,
-    edge_id,
-    escape_record_field,
-    escape_text,
-    fed_by,
-    node_id,
-    reading_order,
-)
-from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, printable
-
-# The ops drawn inside the neuron whose net they read.
-ACTIVATION_OPS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu", "silu", "exp"})
+from viz.dot_text import escape_record_field, escape_text
+from viz.names import DEFAULT_DIGITS, format_number, node_names, printable
+from viz.neurons import find_neurons
+from viz.walk import DEFAULT_MAX_NODES, check_options, edge_id, fed_by, node_id, reading_order
 
 _FONT = "Helvetica"
 _NEURON_FILL = "#fdf0c2"
@@ -53,100 +40,6 @@ _EDGE = "#4d4d4d"
 _BIAS_EDGE = "#8c8c8c"
 _SPLIT_LIMIT = 3  # an output read by more nodes than this shows only its total gradient
 _NAME_LIMIT = 4  # a longer root name is called E in the labels (the legend says which)
-
-
-@dataclass(frozen=True)
-class Neuron:
-    """One neuron found in a graph: its net input node and its output node (the net itself when linear)."""
-
-    name: str
-    net: Value
-    out: Value
-    weights: tuple
-    inputs: tuple
-    bias: Value | None
-    layer: int
-
-    @property
-    def activation(self):
-        return self.out.op if self.out is not self.net else "linear"
-
-
-def weighted_sum_slots(node):
-    """(weights, inputs, bias) of a `weighted_sum` node, or None when it is no neuron's net input.
-
-    The parents of `weighted_sum(weights, inputs, bias)` are the weights, then
-    the inputs, then the bias if there is one. A sum whose weights are also its
-    inputs (w·w, an L2 penalty) is no neuron.
-    """
-    if node.op != "weighted_sum":
-        return None
-    parents = node.parents
-    count = len(parents) // 2
-    if count == 0:
-        return None
-    weights = parents[:count]
-    inputs = parents[count : 2 * count]
-    bias = parents[-1] if len(parents) % 2 else None
-    if set(weights) & set(inputs):
-        return None
-    return weights, inputs, bias
-
-
-def find_neurons(root, order=None):
-    """The neurons of `root`'s graph, in reading order (inputs first), named as the drawing names them."""
-    order = reading_order(root) if order is None else order
-    consumers = {}
-    for node in order:
-        for parent in node.parents:
-            consumers.setdefault(parent, []).append(node)
-    found = []
-    layer_of = {}  # a neuron's output node -> its layer (1 for the first)
-    for node in order:
-        slots = weighted_sum_slots(node)
-        if slots is None:
-            continue
-        weights, inputs, bias = slots
-        out = node
-        readers = consumers.get(node, [])
-        if len(readers) == 1 and readers[0].op in ACTIVATION_OPS and readers[0].parents == (node,):
-            out = readers[0]
-        layer = 1 + max((layer_of.get(x, 0) for x in inputs), default=0)
-        layer_of[out] = layer
-        found.append((node, out, weights, inputs, bias, layer))
-    names = _neuron_names(found)
-    return [
-        Neuron(name, net, out, weights, inputs, bias, layer)
-        for name, (net, out, weights, inputs, bias, layer) in zip(names, found)
-    ]
-
-
-def _neuron_names(found):
-    """`h1` for a neuron whose nodes are net_h1 and out_h1; `L1.n0` (layer, index) for an unlabelled one."""
-    names = []
-    index_in_layer = {}
-    for net, out, _, _, _, layer in found:
-        index = index_in_layer.get(layer, 0)
-        index_in_layer[layer] = index + 1
-        name = _stem(out.label, "out_") if out is not net else ""
-        name = name or _stem(net.label, "net_") or printable(out.label) or f"L{layer - 1}.n{index}"
-        names.append(name)
-    seen = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-    counter = {}
-    unique = []
-    for name in names:
-        if seen[name] > 1:
-            counter[name] = counter.get(name, 0) + 1
-            name = f"{name}#{counter[name]}"
-        unique.append(name)
-    return unique
-
-
-def _stem(label, prefix):
-    label = printable(label)
-    return label[len(prefix) :] if label.startswith(prefix) and len(label) > len(prefix) else ""
 
 
 def network_dot(
@@ -166,12 +59,7 @@ def network_dot(
     (off by default: a neuron's output read by two or three neurons already
     lists these terms under its gradient).
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"to_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    check_digits(digits)
-    count_nodes(root, max_nodes)
-    if highlight is not None and not isinstance(highlight, Value):
-        raise TypeError(f"to_dot: highlight must be a Value, not {type(highlight).__name__}")
+    check_options(root, rankdir=rankdir, digits=digits, max_nodes=max_nodes, highlight=highlight)
     order = reading_order(root)
     neurons = find_neurons(root, order)
     if not neurons:

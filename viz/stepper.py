@@ -29,20 +29,11 @@ from importlib import resources
 from autograd import Value, topological_order
 from autograd.files import write_atomically
 from autograd.value import op_arguments
-from viz.dot import (
-    DEFAULT_DIGITS,
-    check_digits,
-    count_nodes,
-    edge_id,
-    format_number,
-    node_id,
-    node_names,
-    partial_name,
-    reading_order,
-    to_dot,
-)
+from viz.dot import to_dot
 from viz.explain import _TIMES, _sum
+from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, partial_name
 from viz.render import render_source
+from viz.walk import count_nodes, edge_id, node_id, reading_order
 
 # Past this many nodes a page is refused: its drawing is unreadable, its steps
 # are too many to walk, and the file grows past a few megabytes.
