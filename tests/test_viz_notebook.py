@@ -10,7 +10,7 @@ from pathlib import Path
 import graphviz
 import pytest
 
-from autograd import Value
+from autograd import Value, weighted_sum
 from viz import draw_dot, to_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -37,6 +37,17 @@ def test_to_dot_is_a_digraph_that_displays_as_svg_without_system_graphviz(no_sys
     assert node_titles(bundle["image/svg+xml"]) == ["w", "x", "x·w", "y"]
     assert node_titles(graph._repr_svg_()) == ["w", "x", "x·w", "y"]
     assert set(graph._repr_mimebundle_(include={"image/svg+xml"})) == {"image/svg+xml"}
+
+
+def test_the_network_view_displays_as_svg_without_system_graphviz(no_system_graphviz):
+    x, w, b = Value(0.5, label="x"), Value(-1.0, label="w"), Value(0.2, label="b")
+    y = weighted_sum([w], [x], b).tanh()
+    y.backward()
+    graph = to_dot(y, view="network")
+    svg = graph._repr_mimebundle_()["image/svg+xml"]
+    texts = [text.text for text in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert "L0.n0 · tanh" in texts and "w = -1" in texts
+    assert graph._repr_svg_() == svg
 
 
 def test_draw_dot_as_micrograd_calls_it(no_system_graphviz):

@@ -2,7 +2,7 @@
 
 Owns `network_dot`, what `to_dot(root, view="network")` returns. Imports
 `graphviz`, the modules both views share (`viz.walk`, `viz.dot_text`,
-`viz.names`) and `viz.neurons`, which finds the neurons; never `viz.dot`
+`viz.names`, `viz.digraph`) and `viz.neurons`, which finds the neurons; never `viz.dot`
 (which imports this module) nor the CLI.
 
 A neuron (see `viz.neurons`) is a `weighted_sum` node, net = sum_i w_i x_i +
@@ -23,6 +23,7 @@ import itertools
 
 import graphviz
 
+from viz.digraph import Digraph
 from viz.dot_text import escape_record_field, escape_text
 from viz.names import DEFAULT_DIGITS, format_number, node_names, printable
 from viz.neurons import find_neurons
@@ -131,7 +132,7 @@ class _Drawing:
             if node in self.rep:
                 members.setdefault(self.rep[node], []).append(node)
 
-        self.graph = graphviz.Digraph(name="tracegrad", comment="drawn by tracegrad: the network view")
+        self.graph = Digraph(name="tracegrad", comment="drawn by tracegrad: the network view")
         # Straight segments through the label positions: each weight sits on its own line, as in textbooks.
         self.graph.attr(rankdir=rankdir, nodesep="0.3", ranksep="0.5", newrank="true", splines="polyline")
         self.graph.attr("node", fontname=_FONT, fontsize="14", style="filled,rounded", shape="Mrecord")
