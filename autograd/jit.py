@@ -38,7 +38,7 @@ import math
 from autograd.graph import topological_order
 from autograd.mode import current_mode, enter, leave, tracing
 from autograd.symbolic import CONSTANTS, Symbol, source_of
-from autograd.value import Value, node_op, op_arguments
+from autograd.value import Value, node_op, op_arguments, total
 
 MAX_TRACES = 8  # traces kept per signature before the function runs eagerly
 MAX_NODES = 200_000  # graphs larger than this run eagerly (generated source would be huge)
@@ -369,7 +369,10 @@ class _Recorder:
 class _Program:
     """One trace, generated as Python: `forward(X, P)` and `backward(X, P, seed)`."""
 
-    __slots__ = ("aux_count", "backward", "eager", "forward", "graph", "numpy_plan", "params", "source", "zeros")
+    __slots__ = (
+        "aux_count", "backward", "eager", "forward", "graph", "namespace", "numpy_plan", "params", "parts", "source",
+        "zeros",
+    )  # fmt: skip
 
     @classmethod
     def eager_only(cls, output, aux, inputs):
@@ -378,7 +381,8 @@ class _Program:
         program.params = _closed_over_leaves(_full_order(output, aux, ()), inputs)
         program.aux_count = len(aux)
         program.source = ""
-        program.forward = program.backward = program.graph = program.numpy_plan = None
+        program.forward = program.backward = program.graph = program.numpy_plan = program.parts = None
+        program.namespace = None
         program.zeros = [-0.0] * len(program.params)
         return program
 
@@ -400,14 +404,17 @@ class _Program:
         program.numpy_plan = None
         functions = _FunctionTable()
         try:
-            program.source = _generate(full, order, output, aux, inputs, program.params, recorder, functions)
+            program.parts = _generate(full, order, output, aux, inputs, program.params, recorder, functions)
+            program.source = program.parts.source()
             namespace = dict(CONSTANTS)
             namespace.update(functions.names)
-            exec(compile(program.source, "<tracegrad jit>", "exec"), namespace)
+            program.namespace = namespace
+            defined = dict(namespace)
+            exec(compile(program.source, "<tracegrad jit>", "exec"), defined)
         except (RecursionError, MemoryError, SyntaxError):
             return cls.eager_only(output, aux, inputs)
-        program.forward = namespace["forward"]
-        program.backward = namespace["backward"]
+        program.forward = defined["forward"]
+        program.backward = defined["backward"]
         return program
 
 
@@ -444,8 +451,47 @@ class _FunctionTable:
         return name
 
 
+class Parts:
+    """The pieces of a program's source, for a generator that adds lines of its own (nn's compiled training step).
+
+    `body` computes every slot and checks the guards (leaving with None when
+    one fails, with False on a non-finite value); `backward` then computes the
+    gradients, a parameter's continuing the running sum `G[j]` it is given;
+    `result`, `aux`, `input_grads` are source expressions, `param_values[j]`
+    and `param_grads[j]` those of parameter j's value and summed gradient.
+    `fresh_backward` and `fresh_param_grads` are the same for a call on its
+    own, whose sums start at -0.0 (no G).
+    Every line holds only slot names, indices and numbers written with `repr`.
+    """
+
+    __slots__ = (
+        "aux", "backward", "body", "fresh_backward", "fresh_param_grads", "input_grads", "param_grads", "param_values",
+        "result",
+    )  # fmt: skip
+
+    def __init__(self, body, backward, result, aux, input_grads, param_values, param_grads):
+        self.body = body
+        self.backward = backward
+        self.result = result
+        self.aux = aux
+        self.input_grads = input_grads
+        self.param_values = param_values
+        self.param_grads = param_grads
+
+    def source(self):
+        """`forward(X, P)` and `backward(X, P, seed, G)`."""
+        body = "\n    ".join(self.body)
+        param_grads = "[" + "".join(f"{g}, " for g in self.param_grads) + "]"
+        return (
+            f"def forward(X, P):\n    {body}\n    return {self.result}, {self.aux}\n\n\n"
+            f"def backward(X, P, seed, G):\n    {body}\n    "
+            + "\n    ".join(self.backward)
+            + f"\n    return {self.result}, {self.aux}, {self.input_grads}, {param_grads}\n"
+        )
+
+
 def _generate(full, order, output, aux, inputs, params, recorder, functions):
-    """Python source of `forward(X, P)` and `backward(X, P, seed)` for the graph."""
+    """The `Parts` of `forward(X, P)` and `backward(X, P, seed, G)` for the graph."""
     slot = {node: k for k, node in enumerate(full)}
     input_index = {node: i for i, node in enumerate(inputs)}
     param_index = {node: j for j, node in enumerate(params)}
@@ -477,11 +523,13 @@ def _generate(full, order, output, aux, inputs, params, recorder, functions):
     aux_tuple = "(" + "".join(f"v{slot[a]}, " for a in aux) + ")"
 
     backward_lines = []
+    fresh_lines = []  # the same for one call alone: sums that start at -0.0, and -0.0 + c == c exactly
     touched = set()
     # A parameter's gradient continues the running sum G it is given, as one
     # backward pass over a whole batch's graph adds edge after edge into it.
     start = {slot[p]: f"G[{j}]" for j, p in enumerate(params)}
     backward_lines.append(f"g{slot[output]} = seed")
+    fresh_lines.append(backward_lines[-1])
     touched.add(slot[output])
     for node in reversed(order):
         if not node.parents:
@@ -489,6 +537,7 @@ def _generate(full, order, output, aux, inputs, params, recorder, functions):
         k = slot[node]
         if k in derivative_lines:
             backward_lines.append(derivative_lines[k])
+            fresh_lines.append(derivative_lines[k])
         for index, parent in enumerate(node.parents):
             p = slot[parent]
             local = local_sources[k][index]
@@ -501,22 +550,27 @@ def _generate(full, order, output, aux, inputs, params, recorder, functions):
             else:
                 backward_lines.append(f"g{p} = {contribution}")
                 touched.add(p)
+            if p in start and backward_lines[-1].startswith(f"g{p} = ({start[p]} + "):
+                fresh_lines.append(f"g{p} = {contribution}")
+            else:
+                fresh_lines.append(backward_lines[-1])
     input_grads = "(" + "".join(f"g{slot[x]}, " if x in slot and slot[x] in touched else "0.0, " for x in inputs) + ")"
-    param_grads = (
-        "[" + "".join(f"g{slot[p]}, " if slot[p] in touched else f"G[{j}], " for j, p in enumerate(params)) + "]"
-    )
-
-    body = "\n    ".join(forward_lines + guard_lines)
-    return (
-        f"def forward(X, P):\n    {body}\n    return {result}, {aux_tuple}\n\n\n"
-        f"def backward(X, P, seed, G):\n    {body}\n    "
-        + "\n    ".join(backward_lines)
-        + f"\n    return {result}, {aux_tuple}, {input_grads}, {param_grads}\n"
-    )
+    param_grads = [f"g{slot[p]}" if slot[p] in touched else f"G[{j}]" for j, p in enumerate(params)]
+    param_values = [f"v{slot[p]}" for p in params]
+    body = forward_lines + guard_lines
+    parts = Parts(body, backward_lines, result, aux_tuple, input_grads, param_values, param_grads)
+    parts.fresh_backward = fresh_lines
+    parts.fresh_param_grads = [f"g{slot[p]}" if slot[p] in touched else "-0.0" for p in params]
+    return parts
 
 
 def _forward_source(op, symbols, functions):
     """`op`'s forward inlined as arithmetic on the slots, or a call of it."""
+    twin = _FORWARD_TWINS.get(op)
+    if twin is not None:
+        source = twin(*symbols)
+        if source is not None:
+            return source
     try:
         source = source_of(op.forward(*symbols))
         if _depth(source) <= _MAX_DEPTH:
@@ -535,6 +589,11 @@ def _local_sources(op, k, symbols, arguments, functions):
     """
     positions = [i for i, a in enumerate(arguments) if isinstance(a, Value)]
     out = Symbol(f"v{k}")
+    twin = _DERIVATIVE_TWINS.get(op)
+    if twin is not None:
+        everything = twin(out, *symbols)
+        if everything is not None:
+            return [everything[i] for i in positions], None
     try:
         everything = tuple(op.derivative(out, *symbols))
         if len(everything) == len(arguments):
@@ -546,6 +605,69 @@ def _local_sources(op, k, symbols, arguments, functions):
     name = functions.add(op.derivative)
     line = f"L{k} = {name}(v{k}, {', '.join(source_of(s) for s in symbols)})"
     return [f"L{k}[{i}]" for i in positions], line
+
+
+def _twins():
+    """Inline source for the built-in ops whose declarations compare or call `math` (which a Symbol refuses).
+
+    Each twin writes the declaration's own operations, in its order, for the
+    arguments it is given (slot names, or numbers for the constants of an
+    op), or returns None where it does not apply (then the declaration is
+    called). tests/test_jit.py checks every twin against its declaration, bit
+    for bit, at ordinary points, zeros of both signs, infinities and NaN.
+    """
+
+    def op(method):
+        return method.op
+
+    def slot(x):
+        return x.__class__ is Symbol
+
+    def integer(x):
+        return not slot(x) and math.isfinite(x) and float(x).is_integer()
+
+    def sigmoid(x):
+        x = x.source
+        return f"((1.0 / (1.0 + _exp((-{x})))) if {x} >= 0.0 else (_exp({x}) / (1.0 + _exp({x}))))"
+
+    def power(base, exponent):
+        # An integer exponent: neither of the declaration's domain checks can fail.
+        if not (slot(base) and integer(exponent)):
+            return None
+        return f"({base.source} ** {source_of(float(exponent))})"
+
+    def power_slope(out, base, exponent):
+        # d/dx = p * x ** (p - 1) for p != 0 (x == 0 with p < 1 fails in the forward already);
+        # an overflow raises here and the engine decides, as `_power` would say +-inf.
+        if not (slot(base) and integer(exponent)):
+            return None
+        p = float(exponent)
+        if p == 0.0:
+            return ("0.0", "0.0")
+        return (f"({source_of(p)} * ({base.source} ** {source_of(p - 1.0)}))", "0.0")
+
+    def pair_sum(*terms):
+        # fsum of two floats is their correctly rounded sum, which + is; only a zero's sign may differ.
+        if len(terms) != 2:
+            return None
+        a, b = (source_of(t) for t in terms)
+        return f"({a} + {b})" if _FSUM_KEEPS_ZERO_SIGN else f"(0.0 + ({a} + {b}))"
+
+    forward = {
+        op(Value.relu): lambda x: f"(0.0 if {x.source} <= 0.0 else {x.source})",
+        op(Value.sigmoid): sigmoid,
+        op(Value.__pow__): power,
+        total.op: pair_sum,
+    }
+    derivative = {
+        op(Value.relu): lambda out, x: (f"(1.0 if {x.source} > 0.0 else 0.0 if {x.source} <= 0.0 else _NAN)",),
+        op(Value.__pow__): power_slope,
+    }
+    return forward, derivative
+
+
+_FSUM_KEEPS_ZERO_SIGN = math.copysign(1.0, math.fsum((-0.0, -0.0))) < 0.0
+_FORWARD_TWINS, _DERIVATIVE_TWINS = _twins()
 
 
 def _guard_lines(recorder, slot):

@@ -90,5 +90,5 @@ def _binary(left, operator, right):
     return Symbol(f"({source_of(left)} {operator} {source_of(right)})")
 
 
-# Names the generated source may use for non-finite constants.
-CONSTANTS = {"_INF": math.inf, "_NAN": math.nan, "_BIG": 1.7976931348623157e308, "_sum": sum}
+# Names the generated source may use: non-finite constants, the finiteness check, exp (autograd.jit's twins).
+CONSTANTS = {"_INF": math.inf, "_NAN": math.nan, "_BIG": 1.7976931348623157e308, "_sum": sum, "_exp": math.exp}

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import build, expressions, points, property_settings, usable
 
-from autograd import DomainError, Value, grad, jit, no_grad, weighted_sum
+from autograd import DomainError, Value, grad, jit, no_grad, total, weighted_sum
 from autograd.value import node_op
 
 # ----------------------------------------------------------------- helpers
@@ -259,3 +259,85 @@ def test_inlined_ops_are_plain_arithmetic_and_others_are_calls():
 def test_every_op_declares_forward_and_derivative():
     y = Value(0.3).tanh()
     assert node_op(y).forward is math.tanh
+
+
+TWIN_POINTS = [0.0, -0.0, 0.3, -0.3, 1.5, -2.5, 1e-300, -1e-300, 37.0, -37.0, 700.0, -800.0, 1e200, -1e200,
+               math.inf, -math.inf, math.nan]  # fmt: skip
+
+
+def _same(a, b):
+    """Equal as floats, zero signs and NaN included."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+def _evaluate(source, **slots):
+    """A twin's source run on numbers; an exception stands for itself (the engine then decides)."""
+    from autograd.symbolic import CONSTANTS
+
+    try:
+        return eval(source, dict(CONSTANTS), slots)  # our own generated text, never user input
+    except (ArithmeticError, ValueError) as error:
+        return type(error)
+
+
+def _declared(function, *arguments):
+    try:
+        return function(*arguments)
+    except (ArithmeticError, ValueError) as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "pow", "sum"])
+def test_inline_twins_compute_what_the_declarations_compute(name):
+    """Each inline twin gives its op's forward and derivative bit for bit, or fails where the engine would decide."""
+    from autograd.jit import _DERIVATIVE_TWINS, _FORWARD_TWINS
+    from autograd.symbolic import Symbol
+
+    x, y = Symbol("x"), Symbol("y")
+    op = {"relu": Value.relu.op, "sigmoid": Value.sigmoid.op, "pow": Value.__pow__.op, "sum": total.op}[name]
+    cases = []
+    for a in TWIN_POINTS:
+        if name == "pow":
+            cases += [((a, p), (x, p)) for p in (0.0, 1.0, 2.0, 3.0, -1.0, -2.0)]
+        elif name == "sum":
+            cases += [((a, b), (x, y)) for b in TWIN_POINTS]
+        else:
+            cases.append(((a,), (x,)))
+    for numbers, symbols in cases:
+        slots = {"x": numbers[0]}
+        if name == "sum":
+            slots["y"] = numbers[1]
+        want = _declared(op.forward, *numbers)
+        got = _evaluate(_FORWARD_TWINS[op](*symbols), **slots)
+        if isinstance(want, float) and math.isfinite(numbers[0]) and math.isfinite(want):
+            assert isinstance(got, float) and _same(got, want), (name, numbers, got, want)
+        elif isinstance(got, float):  # where the engine raises or overflows, the replay must not be trusted
+            assert not math.isfinite(got) or _same(got, want), (name, numbers, got, want)
+        twin = _DERIVATIVE_TWINS.get(op)
+        if twin is None or not isinstance(want, float):
+            continue
+        slots["out"] = want
+        local = twin(Symbol("out"), *symbols)
+        expected = _declared(op.derivative, want, *numbers)
+        if not isinstance(expected, tuple):
+            continue
+        value = _evaluate(local[0], **slots)
+        if isinstance(value, float) and math.isfinite(value):
+            assert _same(value, expected[0]), (name, numbers, value, expected)
+        else:  # an overflow of the slope: the replay leaves it to the engine (a non-finite number or an error)
+            assert value is OverflowError or not math.isfinite(expected[0]) or not math.isfinite(value)
+
+
+def test_relu_sigmoid_squares_and_pair_sums_are_inlined_not_called():
+    def fn(x, y):
+        return total([(x * y).relu().sigmoid() ** 2, (x - y) ** 2]) + (-x).sigmoid()
+
+    compiled = jit(fn)
+    for point in ((0.5, 0.25), (-0.5, 0.25), (0.0, -0.0), (3.0, -1.0)):
+        value, grads = compiled.value_and_grad(*point)
+        want_value, want_grads, _ = eager(fn, point)
+        assert value == want_value and list(grads) == want_grads
+    (source,) = compiled.sources()
+    assert "F0(" not in source
