@@ -101,6 +101,73 @@ def batch(compiled, columns, gradient):
     return values, tuple(input_grads)
 
 
+def numpy_rows(compiled, columns, gradient, data, position, layouts):
+    """A batch's values and summed parameter gradients for a compiled training step, or None to run it eagerly.
+
+    `data` is the step's float64 buffer of parameters, `position` maps a
+    parameter to its index there (other closed-over Values are constants, read
+    now) and `layouts` caches, per program, where its parameters sit. Returns
+    `(values, gradients)`: the values as `batch` returns them and the
+    gradients summed over the rows, in the buffer's order. Nothing is traced
+    here and nothing is changed: a missing trace, a failed guard or a
+    non-finite number gives None, and the caller runs the step eagerly.
+    """
+    from autograd.jit import _rows
+
+    count = _rows(columns, lazily=True)
+    static = sorted(compiled.static_argnums)
+    dynamic = [
+        np.asarray(column, dtype=float).reshape(count, -1) for p, column in enumerate(columns) if p not in static
+    ]
+    inputs = dynamic[0] if len(dynamic) == 1 else np.concatenate(dynamic, axis=1) if dynamic else np.zeros((count, 0))
+    if static:
+        groups = {}
+        for index, key in enumerate(zip(*(columns[p] for p in static))):
+            groups.setdefault(key, []).append(index)
+        groups = list(groups.values())
+    else:
+        groups = [range(count)]
+    values = np.zeros(count)
+    aux_values = None
+    summed = np.zeros(len(data))
+    for indices in groups:
+        key, _ = compiled._signature(tuple(column[indices[0]] for column in columns))
+        programs = compiled._programs.get(key)
+        if not programs or programs[0].eager:
+            return None
+        program = programs[0]
+        if program.numpy_plan is None:
+            program.numpy_plan = _Plan(program)
+        layout = layouts.get(program)
+        if layout is None:
+            where = np.array([position.get(leaf, -1) for leaf in program.params], dtype=np.intp)
+            trained = where >= 0
+            constants = [(j, leaf) for j, leaf in enumerate(program.params) if leaf not in position]
+            layout = layouts[program] = (where, trained, where[trained], constants)
+        where, trained, trained_where, constants = layout
+        params = data[where]
+        for j, leaf in constants:
+            params[j] = leaf.data
+        whole = indices.__class__ is range
+        picked = None if whole else np.array(indices, dtype=np.intp)
+        out, aux, _, grads_p, good = program.numpy_plan.run(inputs if whole else inputs[picked], params, gradient)
+        if not good.all():
+            return None
+        summed[trained_where] += grads_p[trained]
+        if whole:
+            values = out
+        else:
+            values[picked] = out
+        if program.aux_count:
+            if aux_values is None:
+                aux_values = [None] * count
+            for row, numbers in zip(indices, aux.tolist()):
+                aux_values[row] = numbers
+    if aux_values is not None:
+        return [(value, aux_values[i]) for i, value in enumerate(values.tolist())], summed
+    return values, summed
+
+
 def _program_for(compiled, key, args, flat):
     """The newest traced program for `key` (tracing it on `args` when there is none), or None if it runs eagerly."""
     programs = compiled._programs.get(key)

@@ -10,6 +10,7 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.optim`: `SGD`, `Adam`
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals` (at most `MAX_SAMPLES` points)
 - `nn.training`: `fit`, `evaluate`
+- `nn.compiled`: `TrainStep` (forward, backward and SGD/Adam update compiled into one replayed program)
 - `nn.loaders`: `load_seeds`, `load_iris`, `load_digits` (data files shipped in `nn/data/`)
 - `nn.functional`: `softmax`
 - `nn.metrics`: `predict_classes`, `accuracy`, `confusion_matrix`
@@ -26,6 +27,7 @@ the marker our tests check, so a shadowed install fails loudly.
 
 from nn import micrograd  # imported so that `import nn` gives `nn.micrograd` too
 from nn.checks import ArgumentError
+from nn.compiled import TrainStep
 from nn.datasets import DATASETS, MAX_SAMPLES, circles, spirals, two_moons, xor
 from nn.functional import softmax
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential
@@ -67,6 +69,7 @@ __all__ = [
     "Neuron",
     "Sequential",
     "StandardScaler",
+    "TrainStep",
     "WeightFile",
     "accuracy",
     "binary_cross_entropy",

@@ -1,39 +1,490 @@
-"""The compiled training step of `fit`: one example's loss traced once, replayed for every example.
+"""Compiled training: `TrainStep` (forward, backward and update as one generated program) and fit's `CompiledStep`.
 
-Owns `CompiledStep`. Imports `math` from the standard library and `autograd`
-(`jit`); never `viz`. `nn.training` hands it the model, the check of what
-the model returns and the function that builds a batch's loss, so both paths
-compute the same loss.
+Owns `TrainStep` and `CompiledStep`. Imports `math` from the standard library,
+`autograd` (`jit` and the program parts it generates) and `nn.optim`; numpy
+only inside the `backend="numpy"` path, lazily; never `viz`.
 
-Why the numbers are the eager step's, bit for bit: every loss of `nn` is
-`total(terms) / T`, T terms over the batch (one per example, or one per output
-for "mse"). In the eager graph each term receives the gradient 1.0 * (1.0 / T)
-from above, and a parameter's gradient is the sum of the edges into it, example
-after example, in order. The compiled step traces one example's
-`total(its terms)`, seeds it with the same 1.0 / T, and lets `autograd.jit`
-continue one running sum per parameter across the examples, in order; the
-loss is fsum(all terms) / T, as `total` and `/` compute it.
+`TrainStep(fn, optimizer, l2=...)` is a training step compiled whole: `fn`
+(one example's loss, closing over the parameters) is traced by `autograd.jit`,
+and the optimizer's update (SGD with momentum or Adam, as `nn.optim` computes
+them) and the derivative of the L2 penalty are appended to the replayed
+program, so a step reads and writes plain floats and touches no Value. The
+parameters live in a flat buffer of the step (a list; a float64 array for
+numpy) while it trains; `sync()` writes them back into the Values' `.data`,
+the last step's gradients into `.grad` and the optimizer's state (velocity,
+moments, step count) into the optimizer, and `reload()` reads them again (after
+the model or the optimizer was changed by hand). Use it as a context manager
+to sync on leaving the block.
+
+Why the numbers are the eager step's, bit for bit. The eager step builds
+`objective = fn(...) + l2 * weighted_sum(params, params)`, runs `backward()`
+and `optimizer.step()`. Its backward pass, in reverse topological order, adds
+the edges of `fn`'s graph into each parameter's gradient first and the
+penalty's two edges (`l2 * p`, once as a weight and once as an input of the
+`weighted_sum`) last, and `backward()` adds the total into `.grad`, which
+`zero_grad()` left at 0.0. The program performs those additions in that order
+and then the optimizer's arithmetic as `nn.optim` writes it; a batch
+continues one running sum per parameter row after row, as fit's eager graph
+does. The numpy back end reorders the sums of its matrix products, so it
+agrees to rounding.
+
+A step that cannot be replayed (a guard fails, an op raises, a number is not
+finite, a trace is missing) is run by the eager engine from the last synced
+state instead, so its errors are the engine's and the optimizer's own, and a
+failed step leaves the parameters, their gradients and the optimizer's state as
+they were.
+
+`CompiledStep` is what `fit` runs per batch: one example's loss traced, each
+batch replayed through a `TrainStep` when the optimizer is a plain `SGD` or
+`Adam` over the model's parameters, else through `jit`'s batch with the
+optimizer stepping eagerly.
 """
 
 import math
 
-from autograd import jit
+from autograd import CompiledFunction, jit
+from autograd.jit import CONSTANTS
+from nn.checks import ArgumentError, as_number, finite_nonnegative, shown
+from nn.optim import SGD, Adam
+
+BACKENDS = ("python", "numpy")
 
 
 class NotCompilableError(Exception):
     """The model or loss builds something the compiled step does not take (then `fit` trains eagerly)."""
 
 
-class CompiledStep:
-    """One batch's forward and backward through `autograd.jit`: the data loss, per-example outputs, grads in `.grad`."""
+class TrainStep:
+    """A training step of `optimizer` on `fn`'s value, compiled whole: call it per example, `batch` per batch.
 
-    def __init__(self, model, output_list, loss, batch_loss, backend="python"):
+    `fn` is a function of Values (or an `autograd.jit` of one) returning one
+    example's loss, closing over the parameters, as `jit` takes it;
+    `optimizer` an `nn.SGD` or `nn.Adam`; `l2` adds `l2 * sum of p**2` over
+    the optimizer's parameters to the objective. `step(*args)` runs forward,
+    backward and update on one call of `fn` and returns the objective before
+    the update (with `fn`'s aux: `(objective, [aux floats])`).
+    `step.batch(*columns, gradient=g)` runs one update on the whole batch:
+    the gradient of `g * sum over rows of fn(row) + l2 * sum p**2`.
+
+    Between `sync()`s the step owns the parameters: their Values, `.grad`s
+    and the optimizer's state are written back by `sync()` (or on leaving a
+    `with` block), and read again by `reload()`. The learning rate (and
+    momentum, betas, eps) are read from the optimizer at every step, so a
+    schedule that sets `optimizer.lr` works unchanged. Other Values `fn` closes
+    over (constants) are read at every call.
+    """
+
+    def __init__(self, fn, optimizer, *, l2=0.0, backend="python", static_argnums=()):
+        if type(optimizer) not in (SGD, Adam):
+            raise TypeError(
+                f"TrainStep: optimizer must be an nn SGD or Adam (whose updates it compiles), "
+                f"got {type(optimizer).__name__}"
+            )
+        if backend not in BACKENDS:
+            raise ArgumentError(f"TrainStep: backend must be 'python' or 'numpy', got {shown(backend)}")
+        self.function = fn if isinstance(fn, CompiledFunction) else jit(fn, static_argnums=static_argnums)
+        self.optimizer = optimizer
+        self.l2 = finite_nonnegative(l2, "TrainStep: l2")
+        self.backend = backend
+        self.params = list(optimizer.params)
+        self._position = {p: i for i, p in enumerate(self.params)}
+        self._fused = {}  # (program, variant) -> the generated one-call step
+        self._updates = {}  # variant -> the generated update of a batch
+        self._layouts = {}  # program -> _Layout
+        self._gradients = None  # the last step's gradients, optimizer order (None: none since reload)
+        self.eager_steps = 0  # steps the eager engine ran (first traces, failed guards, errors)
+        self.reload()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.sync()
+        return False
+
+    def __repr__(self):
+        return f"<TrainStep of {type(self.optimizer).__name__} on {self.function!r}>"
+
+    # ------------------------------------------------------------------ state
+
+    def reload(self):
+        """Read the parameters' `.data` and the optimizer's state into the step (after changing them by hand)."""
+        data = [p.data for p in self.params]
+        optimizer = self.optimizer
+        if type(optimizer) is SGD:
+            state = [list(optimizer.velocity)]
+        else:
+            state = [list(optimizer.first_moment), list(optimizer.second_moment)]
+        self._steps = optimizer.steps if type(optimizer) is Adam else 0
+        if self.backend == "numpy":
+            import numpy as np
+
+            data = np.array(data, dtype=float)
+            state = [np.array(s, dtype=float) for s in state]
+        self._data = data
+        self._state = state
+        self._gradients = None
+
+    def sync(self):
+        """The parameters into the Values' `.data`, the last step's gradients into `.grad`, the optimizer's state."""
+        data = self._data if self.backend == "python" else self._data.tolist()
+        for p, number in zip(self.params, data):
+            p.data = number
+        if self._gradients is not None:
+            gradients = self._gradients if self.backend == "python" else self._gradients.tolist()
+            for p, g in zip(self.params, gradients):
+                p.grad = g
+        state = [list(s) if self.backend == "python" else s.tolist() for s in self._state]
+        optimizer = self.optimizer
+        if type(optimizer) is SGD:
+            optimizer.velocity = state[0]
+        else:
+            optimizer.first_moment, optimizer.second_moment = state
+            optimizer.steps = self._steps
+
+    def sources(self):
+        """The generated source of every compiled step and update so far (it holds no user text)."""
+        return [source for _, source in (*self._fused.values(), *self._updates.values())]
+
+    # ------------------------------------------------------------------ steps
+
+    def __call__(self, *args):
+        """One step on `fn(*args)`: returns the objective before the update (with aux, `(objective, aux)`)."""
+        key, flat = self.function._signature(args)
+        variant, hyper = self._hyper()
+        if self.backend == "python":
+            for program in self.function._programs.get(key, ()):
+                if program.eager:
+                    break
+                fused = self._fused.get((program, variant))
+                if fused is None:
+                    fused = self._fused[program, variant] = self._fuse(program, variant)
+                try:
+                    result = fused[0](flat, self._data, program.params, 1.0, hyper, *self._state, self._new_gradients())
+                except (ArithmeticError, ValueError):
+                    break
+                if result is None:
+                    continue  # a guard failed: the next trace, or the engine
+                if result is False:
+                    break
+                self._steps += variant[0] == "adam"
+                value = result[0] + result[2] if self.l2 else result[0]
+                return (value, list(result[1])) if program.aux_count else value
+        returned, penalty = self._eager(lambda: self.function.value_and_grad(*args)[0])
+        if not self.l2:
+            return returned
+        if isinstance(returned, tuple):
+            return returned[0] + penalty, returned[1]
+        return returned + penalty
+
+    def batch(self, *columns, gradient=1.0):
+        """One step on a batch (one column per argument of `fn`): `(values of fn per row, the L2 penalty)`.
+
+        The update follows the gradient of `gradient * sum of fn over the
+        rows + l2 * sum of p**2`, the rows' gradients summed in row order. The
+        penalty returned is the one before the update (0.0 without `l2`).
+        """
+        gradient = as_number(gradient, "TrainStep.batch: gradient")
+        variant, hyper = self._hyper()
+        if self.backend == "numpy":
+            outcome = self._numpy_batch(columns, gradient, variant, hyper)
+        else:
+            outcome = self._python_batch(columns, gradient, variant, hyper)
+        if outcome is not None:
+            return outcome
+        values = []
+
+        def eager():
+            values.extend(self.function.batch(*columns, gradient=gradient, backend=self.backend)[0])
+
+        _, penalty = self._eager(eager)
+        return values, penalty
+
+    # ------------------------------------------------------------------ internals
+
+    def _new_gradients(self):
+        gradients = self._gradients
+        if gradients is None:
+            gradients = self._gradients = [0.0] * len(self.params)
+        return gradients
+
+    def _hyper(self):
+        """`(variant, numbers)`: the update program, and the optimizer's numbers as `step()` reads them."""
+        optimizer = self.optimizer
+        lr = optimizer.lr
+        if lr.__class__ is not float or not 0.0 <= lr < math.inf:
+            lr = optimizer._learning_rate()  # its error message, or the number as a float
+        if type(optimizer) is SGD:
+            momentum = optimizer.momentum
+            return ("sgd", momentum == 0.0), (lr, momentum, self.l2)
+        beta1, beta2 = optimizer.betas
+        steps = self._steps + 1
+        numbers = (lr, beta1, beta2, 1.0 - beta1, 1.0 - beta2, 1.0 - beta1**steps, 1.0 - beta2**steps,
+                   optimizer.eps, self.l2)  # fmt: skip
+        return ("adam",), numbers
+
+    def _fuse(self, program, variant):
+        """`(function, source)`: forward, backward and update of one call of `program`, in one function."""
+        parts = program.parts
+        reads = {}
+        for j, (value, leaf) in enumerate(zip(parts.param_values, program.params)):
+            i = self._position.get(leaf)
+            reads[f"{value} = P[{j}]"] = f"{value} = B[{i}]" if i is not None else f"{value} = L[{j}].data"
+        body = [reads.get(line, line) for line in parts.body]
+        in_program = {self._position[leaf]: j for j, leaf in enumerate(program.params) if leaf in self._position}
+        values = [parts.param_values[in_program[i]] if i in in_program else None for i in range(len(self.params))]
+        grads = [parts.fresh_param_grads[in_program[i]] if i in in_program else "-0.0" for i in range(len(self.params))]
+        update, penalty = _update_lines(variant, values, grads, bool(self.l2))
+        states = ", ".join(_STATE_NAMES[variant[0]])
+        lines = [*body, *parts.fresh_backward, *update]
+        source = (
+            f"def step(X, B, L, seed, H, {states}, GR):\n    "
+            + "\n    ".join(lines)
+            + f"\n    return {parts.result}, {parts.aux}, {penalty}\n"
+        )
+        return _define(source, program.namespace, "step"), source
+
+    def _update(self, variant):
+        """`(function, source)`: the update of every parameter from summed data gradients D (a batch's)."""
+        known = self._updates.get(variant)
+        if known is None:
+            grads = [f"D[{i}]" for i in range(len(self.params))]
+            update, penalty = _update_lines(variant, [None] * len(self.params), grads, bool(self.l2))
+            states = ", ".join(_STATE_NAMES[variant[0]])
+            source = f"def update(B, D, H, {states}, GR):\n    " + "\n    ".join(update) + f"\n    return {penalty}\n"
+            known = self._updates[variant] = _define(source, dict(CONSTANTS), "update"), source
+        return known[0]
+
+    def _python_batch(self, columns, gradient, variant, hyper):
+        """The batch replayed row by row and updated in one program; None when it must run eagerly."""
+        from autograd.jit import _rows, _RunningSums
+
+        function = self.function
+        rows = _rows(columns)
+        programs = function._programs
+        data = self._data
+        position = self._position
+        inputs = {}  # program -> its parameter list as numbers
+        sums = _RunningSums()
+        values = []
+        append = values.append
+        for args in rows:
+            key, flat = function._signature(args)
+            for program in programs.get(key, ()):
+                if program.eager:
+                    return None
+                numbers = inputs.get(program)
+                if numbers is None:
+                    numbers = inputs[program] = [
+                        data[position[leaf]] if leaf in position else leaf.data for leaf in program.params
+                    ]
+                try:
+                    result = program.backward(flat, numbers, gradient, sums.running(program.params))
+                except (ArithmeticError, ValueError):
+                    return None
+                if result is None:
+                    continue
+                if result is False:
+                    return None
+                sums.replace(result[3])
+                append((result[0], list(result[1])) if program.aux_count else result[0])
+                break
+            else:
+                return None  # no trace yet, or every guard failed: the engine traces
+        totals = sums.totals()
+        summed = [totals.get(p, -0.0) for p in self.params]
+        gradients = [0.0] * len(self.params)
+        penalty = self._update(variant)(data, summed, hyper, *self._state, gradients)
+        if penalty is False:
+            return None
+        self._gradients = gradients
+        self._steps += variant[0] == "adam"
+        return values, penalty
+
+    def _numpy_batch(self, columns, gradient, variant, hyper):
+        """The batch as numpy arrays, updated in place; None when it must run eagerly."""
+        from autograd.jit_numpy import numpy_rows
+
+        outcome = numpy_rows(self.function, columns, gradient, self._data, self._position, self._layouts)
+        if outcome is None:
+            return None
+        values, summed = outcome
+        updated = _numpy_update(variant, hyper, self._data, summed, self._state, self.l2)
+        if updated is None:
+            return None
+        self._gradients, penalty = updated
+        self._steps += variant[0] == "adam"
+        return values, penalty
+
+    def _eager(self, run):
+        """`(what run() returned, penalty)`: the step by the eager engine from the synced state.
+
+        On an error the parameters, their gradients and the optimizer's state
+        are left as they were, and the error is the engine's or the optimizer's.
+        """
+        self.eager_steps += 1
+        self.sync()
+        saved = [p.grad for p in self.params]
+        optimizer = self.optimizer
+        try:
+            optimizer.zero_grad()
+            returned = run()
+            penalty = _eager_penalty(self.params, self.l2) if self.l2 else 0.0
+            optimizer.step()
+        except BaseException:
+            for p, g in zip(self.params, saved):
+                p.grad = g
+            raise
+        finally:
+            self.reload()
+        self._gradients = [p.grad for p in self.params]
+        if self.backend == "numpy":
+            import numpy as np
+
+            self._gradients = np.array(self._gradients, dtype=float)
+        return returned, penalty
+
+
+_STATE_NAMES = {"sgd": ("V",), "adam": ("M", "Q")}
+
+
+def _update_lines(variant, values, grads, with_l2):
+    """Source lines of the update of every parameter i, and the expression of the penalty.
+
+    `values[i]` is the slot holding parameter i's value (None: read it from
+    B[i]); `grads[i]` the expression of its summed data gradient. H holds the
+    optimizer's numbers in the order `TrainStep._hyper` gives them; the last
+    is l2. The arithmetic is `nn.optim`'s, operation for operation.
+    """
+    kind = variant[0]
+    names = ("lr", "momentum", "l2") if kind == "sgd" else ("lr", "b1", "b2", "c1", "c2", "k1", "k2", "eps", "l2")
+    lines = [f"{', '.join(f'h_{name}' for name in names)}, = H"]
+    checked = []
+    penalty = "0.0"
+    if with_l2:
+        lines.append("w = 0.0")
+    for i, (value, grad) in enumerate(zip(values, grads)):
+        p = value
+        if p is None:
+            p = f"p{i}"
+            lines.append(f"{p} = B[{i}]")
+        if with_l2:
+            lines.append(f"w = (w + ({p} * {p}))")  # weighted_sum(params, params), as its forward adds
+            # backward(): the penalty's two edges after the data's, then the total into .grad (0.0 after zero_grad)
+            lines.append(f"d{i} = (0.0 + (({grad} + (h_l2 * {p})) + (h_l2 * {p})))")
+        else:
+            lines.append(f"d{i} = (0.0 + {grad})")
+        d = f"d{i}"
+        if kind == "sgd" and variant[1]:
+            lines.append(f"n{i} = ({p} - (h_lr * {d}))")
+        elif kind == "sgd":
+            lines.append(f"u{i} = ((h_momentum * V[{i}]) + {d})")
+            lines.append(f"n{i} = ({p} - (h_lr * u{i}))")
+        else:
+            lines.append(f"m{i} = ((h_b1 * M[{i}]) + (h_c1 * {d}))")
+            lines.append(f"q{i} = ((h_b2 * Q[{i}]) + ((h_c2 * {d}) * {d}))")
+            lines.append(f"r{i} = (_sqrt((q{i} / h_k2)) + h_eps)")
+            lines.append(f"n{i} = (({p} - ((h_lr * (m{i} / h_k1)) / r{i})) if r{i} else {p})")
+        checked += [d, f"n{i}"]
+    if with_l2:
+        lines.append("penalty = (h_l2 * w)")
+        penalty = "penalty"
+        checked.append(penalty)
+    # nn.optim refuses a non-finite gradient or result: then the engine and the optimizer say so.
+    lines.append(f"if not -_BIG <= _sum(({', '.join(checked)},)) <= _BIG: return False")
+    # Written in one slice assignment each, after every number is known: never half an update.
+    count = range(len(values))
+    lines.append(f"B[:] = ({''.join(f'n{i}, ' for i in count)})")
+    lines.append(f"GR[:] = ({''.join(f'd{i}, ' for i in count)})")
+    if kind == "sgd" and not variant[1]:
+        lines.append(f"V[:] = ({''.join(f'u{i}, ' for i in count)})")
+    elif kind == "adam":
+        lines.append(f"M[:] = ({''.join(f'm{i}, ' for i in count)})")
+        lines.append(f"Q[:] = ({''.join(f'q{i}, ' for i in count)})")
+    return lines, penalty
+
+
+def _define(source, namespace, name):
+    defined = dict(namespace)
+    defined["_sqrt"] = math.sqrt
+    exec(compile(source, "<tracegrad train step>", "exec"), defined)
+    return defined[name]
+
+
+def _numpy_update(variant, hyper, data, summed, state, l2):
+    """The update on float64 arrays, in place: `(gradients, penalty)`, or None (nothing changed) if not finite."""
+    import numpy as np
+
+    kind = variant[0]
+    with np.errstate(all="ignore"):
+        if l2:
+            step = l2 * data
+            gradients = summed + step
+            gradients += step
+            gradients += 0.0
+            penalty = l2 * float(np.dot(data, data))
+        else:
+            gradients = summed + 0.0
+            penalty = 0.0
+        if kind == "sgd":
+            lr, momentum = hyper[0], hyper[1]
+            if variant[1]:
+                new = data - lr * gradients
+                moved = ()
+            else:
+                velocity = momentum * state[0] + gradients
+                new = data - lr * velocity
+                moved = (velocity,)
+        else:
+            lr, b1, b2, c1, c2, k1, k2, eps = hyper[:8]
+            first = b1 * state[0] + c1 * gradients
+            second = b2 * state[1] + (c2 * gradients) * gradients
+            root = np.sqrt(second / k2) + eps
+            new = np.where(root != 0.0, data - (lr * (first / k1)) / root, data)
+            moved = (first, second)
+        if not (math.isfinite(penalty) and np.isfinite(gradients).all() and np.isfinite(new).all()):
+            return None
+    data[...] = new
+    for target, source in zip(state, moved):
+        target[...] = source
+    return gradients, penalty
+
+
+def _eager_penalty(params, l2):
+    """`l2 * sum p**2`'s edges added into `.grad` as backward() adds them (after the data's); its value."""
+    total = 0.0
+    for p in params:
+        total += p.data * p.data
+    for p in params:
+        p.grad = (p.grad + l2 * p.data) + l2 * p.data
+    penalty = l2 * total
+    if not math.isfinite(penalty):
+        raise ArgumentError(f"TrainStep: the L2 penalty is not finite ({penalty!r})")
+    return penalty
+
+
+class CompiledStep:
+    """One batch's forward, backward and update for `fit`: the data loss, per-example outputs, the penalty."""
+
+    def __init__(self, model, output_list, loss, batch_loss, backend="python", optimizer=None, l2=0.0):
         self.model = model
         self.output_list = output_list
         self.loss = loss
         self.batch_loss = batch_loss
         self.backend = backend
         self.function = jit(self._example, static_argnums=(1,))
+        self.optimizer = optimizer
+        self.l2 = l2
+        parameters = model.parameters()
+        # The whole step compiles for nn's own optimizers over exactly the model's parameters
+        # (the eager loop's penalty sums model.parameters(), in that order).
+        whole = (
+            type(optimizer) in (SGD, Adam)
+            and len(optimizer.params) == len(parameters)
+            and all(a is b for a, b in zip(optimizer.params, parameters))
+        )
+        self.train_step = TrainStep(self.function, optimizer, l2=l2, backend=backend) if whole else None
+        self.parameters = parameters
 
     def _example(self, inputs, target):
         """One example: `(total of its loss terms, [terms..., outputs...])`."""
@@ -45,15 +496,21 @@ class CompiledStep:
         return terms, [*terms.parents, *outputs]
 
     def run(self, inputs, targets):
-        """Forward and backward over one batch; returns `(data loss, outputs of each example as floats)`.
+        """Forward, backward and update over one batch: `(objective, outputs of each example as floats)`.
 
-        The gradients are added into `.grad`, as `objective.backward()` of the
-        eager step adds them (zero them first).
+        The objective is the data loss plus the L2 penalty, before the update,
+        as the eager step's `objective.data`.
         """
         targets = [_hashable(t) for t in targets]
         per_example = [len(t) if isinstance(t, tuple) else 1 for t in targets] if self.loss == "mse" else None
         count = sum(per_example) if per_example else len(targets)
-        values, _ = self.function.batch(inputs, targets, gradient=1.0 / count, backend=self.backend)
+        if self.train_step is not None:
+            values, penalty = self.train_step.batch(inputs, targets, gradient=1.0 / count)
+        else:
+            self.optimizer.zero_grad()
+            values, _ = self.function.batch(inputs, targets, gradient=1.0 / count, backend=self.backend)
+            penalty = _eager_penalty(self.parameters, self.l2) if self.l2 and self.parameters else 0.0
+            self.optimizer.step()
         terms = []
         outputs = []
         for value in values:
@@ -61,7 +518,22 @@ class CompiledStep:
             k = len(aux) // 2 if self.loss == "mse" else 1
             terms.extend(aux[:k])
             outputs.append(list(aux[k:]))
-        return math.fsum(terms) / count, outputs
+        data_loss = math.fsum(terms) / count
+        return (data_loss + penalty if self.l2 and self.parameters else data_loss), outputs
+
+    def sync(self):
+        """The parameters and the optimizer's state back into the model and the optimizer (fit's epoch ends)."""
+        if self.train_step is not None:
+            self.train_step.sync()
+
+    def reload(self):
+        """The model and the optimizer's state read again (a callback may have changed them)."""
+        if self.train_step is not None:
+            self.train_step.reload()
+
+    def abandon(self):
+        """Stop using the compiled step (fit trains eagerly from here): nothing is synced any more."""
+        self.train_step = None
 
 
 def _hashable(target):

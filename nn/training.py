@@ -74,20 +74,32 @@ def fit(
 
     `compiled=True` (the default) runs each batch through `autograd.jit`: one
     example's loss is traced once and replayed for every example, with the
-    eager step's numbers bit for bit (without `l2`; with it, to rounding) and
-    several times its speed; "numpy" replays whole batches with numpy
-    (to rounding; faster on large batches); False builds the graph eagerly.
-    A model or loss the trace cannot take trains eagerly.
+    eager step's numbers bit for bit (L2 penalty included) and several times
+    its speed. With `nn.SGD` or `nn.Adam` over `model.parameters()` the whole
+    step is compiled (`nn.TrainStep`: the update runs inside the replayed
+    program, and the model is written back after each epoch, before the
+    callback, and when fit returns or is interrupted); another optimizer
+    steps eagerly after each replayed batch. "numpy" replays whole batches
+    with numpy (to rounding; faster on large batches); False builds the graph
+    eagerly. A model or loss the trace cannot take trains eagerly.
     """
     _check_fit_arguments(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, schedule)
     l2 = finite_nonnegative(l2, "fit: l2")
     if batch_size is not None:
         rng = check_rng(rng, "fit: rng")
-    parameters = model.parameters()
-    step = _compiled_step(model, loss, compiled)
+    step = _compiled_step(model, loss, compiled, optimizer, l2)
     if step is not None:
         with no_grad():  # what the model returns, checked as the eager loop checks it, with its message
             _outputs(model, inputs, 0, "fit")
+    try:
+        return _epochs(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, l2, schedule, rng, step)
+    finally:
+        if step is not None:
+            step.sync()  # an interrupted fit leaves the model at its last finished step, as the eager loop does
+
+
+def _epochs(model, inputs, labels, loss, optimizer, epochs, batch_size, callback, l2, schedule, rng, step):
+    parameters = model.parameters()
     order = list(range(len(inputs)))
     size = len(order) if batch_size is None else batch_size
     history = []
@@ -102,20 +114,15 @@ def fit(
             batch = order[start : start + size]
             targets = [labels[i] for i in batch]
             if step is not None:
-                optimizer.zero_grad()
                 try:
                     value, correct_here = _compiled_batch(step, loss, [inputs[i] for i in batch], targets)
-                except NotCompilableError:  # found while tracing, before any gradient was added
+                except NotCompilableError:  # found while tracing, before anything was updated
+                    step.abandon()
                     step = None
-            if step is not None:
-                if l2 and parameters:
-                    penalty = l2 * weighted_sum(parameters, parameters)
-                    penalty.backward()
-                    value = value + penalty.data
-                correct += correct_here
-                optimizer.step()
-                loss_sum += value * len(batch)
-                continue
+                else:
+                    correct += correct_here
+                    loss_sum += value * len(batch)
+                    continue
             outputs = [_outputs(model, inputs, i, "fit") for i in batch]
             objective = _batch_loss(loss, outputs, targets)
             correct += _count_correct(loss, outputs, targets)
@@ -133,8 +140,14 @@ def fit(
             learning_rate=optimizer.lr,
         )
         history.append(report)
-        if callback is not None and callback(report) is True:
-            break
+        if step is not None:
+            step.sync()  # the callback, and the caller after the last epoch, see the trained model
+        if callback is not None:
+            stop = callback(report) is True
+            if step is not None:
+                step.reload()  # the callback may have changed the model or the optimizer
+            if stop:
+                break
     return history
 
 
@@ -153,7 +166,7 @@ def evaluate(model, inputs, labels, *, loss):
     return value, accuracy
 
 
-def _compiled_step(model, loss, compiled):
+def _compiled_step(model, loss, compiled, optimizer, l2):
     """The compiled step for `fit`, or None for the eager one."""
     if compiled is False:
         return None
@@ -161,12 +174,12 @@ def _compiled_step(model, loss, compiled):
         raise ArgumentError(f"fit: compiled must be True, False, 'python' or 'numpy', got {shown(compiled)}")
     return CompiledStep(
         model, lambda result: _output_list(result, "fit", "an example"), loss, _batch_loss,
-        "numpy" if compiled == "numpy" else "python",
+        "numpy" if compiled == "numpy" else "python", optimizer, l2,
     )  # fmt: skip
 
 
 def _compiled_batch(step, loss, batch_inputs, targets):
-    """`(data loss, correct count)` of one batch through the compiled step (gradients added into `.grad`)."""
+    """`(objective, correct count)` of one batch through the compiled step, which also updates the parameters."""
     value, outputs = step.run(batch_inputs, targets)
     if loss == "mse":
         return value, 0

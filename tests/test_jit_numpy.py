@@ -98,7 +98,11 @@ def test_aux_outputs_come_back_per_row():
     assert values == [(4.0, [2.0]), (36.0, [6.0])]
 
 
-def test_importing_autograd_does_not_import_numpy():
-    code = "import sys, autograd; autograd.jit(lambda x: x * 2.0)(1.0); print('numpy' in sys.modules)"
+def test_importing_autograd_or_nn_does_not_import_numpy():
+    code = (
+        "import sys, autograd, nn; w = autograd.Value(1.0); autograd.jit(lambda x: x * 2.0)(1.0); "
+        "step = nn.TrainStep(lambda x: (x * w) ** 2, nn.SGD([w], 0.1)); step(1.0); step(2.0); "
+        "print('numpy' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

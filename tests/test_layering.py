@@ -8,7 +8,9 @@ with relative imports resolved, is held against the rules:
   but for its one optional fast path, the numpy batch back end of `jit`
   (autograd/jit_numpy.py), which `import autograd` never loads
   (tests/test_jit_numpy.py checks that in a fresh interpreter);
-- nn imports only the standard library, autograd and itself (never viz);
+- nn imports only the standard library, autograd and itself (never viz), but
+  for the numpy back end of its compiled training step (nn/compiled.py,
+  inside `backend="numpy"` only; `import nn` loads no numpy either);
 - viz imports neither the examples, benchmarks nor tests, and only the CLI
   itself (viz/cli/ and viz/__main__.py) may import the CLI (nothing under it does).
 """
@@ -21,7 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD_LIBRARY = frozenset(sys.stdlib_module_names)
-OPTIONAL_FAST_PATHS = {"autograd.jit_numpy": {"numpy"}}  # module -> the third-party package it may import
+# module -> the third-party package it may import, lazily
+OPTIONAL_FAST_PATHS = {"autograd.jit_numpy": {"numpy"}, "nn.compiled": {"numpy"}}
 CLI = "viz.cli"
 CLI_MODULES = {CLI, "viz.__main__"}  # `python -m viz` is the CLI too
 
@@ -69,7 +72,7 @@ def wrong_way_imports(name, imports):
         allowed = STANDARD_LIBRARY | {"autograd"} | OPTIONAL_FAST_PATHS.get(name, set())
         return sorted(m for m in imports if top(m) not in allowed)
     if package == "nn":
-        allowed = STANDARD_LIBRARY | {"autograd", "nn"}
+        allowed = STANDARD_LIBRARY | {"autograd", "nn"} | OPTIONAL_FAST_PATHS.get(name, set())
         return sorted(m for m in imports if top(m) not in allowed)
     if package == "viz":
         forbidden = {"examples", "benchmarks", "tests"}
