@@ -577,7 +577,9 @@ def _pow_derivative(out, base, exponent):
     """d/dx x^p = p x^(p-1) (vertical at x = 0 for p < 1); d/dp x^p = x^p log x, for x > 0."""
     x = _value_of(base)
     p = _value_of(exponent)
-    if p == 0.0:
+    if p == 0.0 and exponent.__class__ is not Value:
+        # A number exponent 0: x^0 = 1 has slope 0 everywhere (even at x = 0, where 0 x^-1 is 0/0).
+        # A Value exponent keeps p x^(p-1) (its base is > 0), whose derivative by p is x^(p-1) at p = 0.
         d_base = 0.0
     elif x == 0.0 and p < 1.0:
         d_base = math.inf  # like sqrt'(0): the slope is vertical at 0

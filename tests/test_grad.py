@@ -63,6 +63,23 @@ def test_mixed_partials_of_x_over_y_and_x_to_the_y(x0, y0):
     assert dbasedy.data == pytest.approx(b0 ** (y0 - 1) * (1 + y0 * math.log(b0)))
 
 
+def test_the_mixed_partial_of_x_to_the_y_at_y_exactly_0():
+    # d/dx x^y = y x^(y-1) is 0 at y = 0, but its derivative by y there is x^-1, not 0: the rule must
+    # not return a constant 0 for a Value exponent (the Hessian came out asymmetric, 0 against 1/x).
+    base, y = Value(1.5, label="base"), Value(0.0, label="y")
+    (dbase,) = d(base**y, base)
+    assert dbase.data == 0.0
+    (dbasedy,) = d(dbase, y)
+    assert dbasedy.data == pytest.approx(1 / 1.5)
+    (dy,) = d(base**y, y)
+    (dydbase,) = d(dy, base)
+    assert dydbase.data == pytest.approx(dbasedy.data)
+    # A number exponent 0 stays a slope of 0 everywhere, 0 included.
+    x = Value(0.0, label="x")
+    (dx,) = d(x**0.0, x)
+    assert dx.data == 0.0
+
+
 @pytest.mark.parametrize(("x0", "y0"), POINTS)
 def test_third_order_of_exp_x_y(x0, y0):
     x, y = Value(x0, label="x"), Value(y0, label="y")
