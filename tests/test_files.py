@@ -146,28 +146,32 @@ def test_stale_temporaries_of_ours_are_removed_by_the_next_write_and_nothing_els
     assert (tmp_path / "weights.json").exists()
 
 
-# A child that writes two different contents over one file, alternately, until it is killed.
+# A child that writes three different contents over one file, in turn, until it is killed. After
+# each write is in place it says which content that was, so the parent can kill it at a known phase
+# instead of guessing one from a clock (a loaded machine stretches a write past any fixed sleep).
 _MODELS = """
 import random
 import sys
 from nn import MLP
-models = [MLP(2, [150, 150, 1], rng=random.Random(seed)) for seed in (1, 2)]
+models = [MLP(2, [150, 150, 1], rng=random.Random(seed)) for seed in (1, 2, 3)]
 models[0].save(sys.argv[1])
 print("ready", flush=True)
 while True:
-    for model in models:
+    for index, model in enumerate(models):
         model.save(sys.argv[1])
+        print(index, flush=True)
 """
 # Large contents, so that a kill lands inside the write itself more often than not.
 _LARGE = """
 import sys
 from autograd.files import write_atomically
-contents = [bytes([65 + k]) * 20_000_000 for k in (0, 1)]
+contents = [bytes([65 + k]) * 20_000_000 for k in (0, 1, 2)]
 write_atomically(sys.argv[1], contents[0])
 print("ready", flush=True)
 while True:
-    for data in contents:
+    for index, data in enumerate(contents):
         write_atomically(sys.argv[1], data)
+        print(index, flush=True)
 """
 
 
@@ -176,13 +180,20 @@ def _model_states():
 
     from nn import MLP
 
-    return [MLP(2, [150, 150, 1], rng=random.Random(seed)).state_dict() for seed in (1, 2)]
+    return [MLP(2, [150, 150, 1], rng=random.Random(seed)).state_dict() for seed in (1, 2, 3)]
 
 
 def _sigkill_during_writes(tmp_path, child_code, kills, rng_seed, read):
-    """Kill a writer `kills` times at random moments; each time `read(path)` must find old or new content.
+    """Kill a writer `kills` times; each time `read(path)` must find the last finished content or the next one.
 
-    Returns (the contents seen, how many kills left a temporary file behind).
+    Kill k waits until the child reports a finished write of content k % 3
+    (after 1 to 3 reports), then kills it at a random moment of the write
+    that follows. What the child reported up to its death says which write
+    finished last: the file must hold that content, or the next one if the
+    kill came between that write's rename and its report; never a part, a
+    mix, or the content before (which a lost write would leave). Returns (the
+    contents that had last finished when a kill was sent, how many kills left
+    a temporary file behind).
     """
     import random
     import signal
@@ -191,16 +202,24 @@ def _sigkill_during_writes(tmp_path, child_code, kills, rng_seed, read):
 
     path = tmp_path / "weights.json"
     rng = random.Random(rng_seed)
-    seen = set()
+    killed_after = set()
     interrupted = 0
-    for _ in range(kills):
+    for number in range(kills):
         child = subprocess.Popen([sys.executable, "-c", child_code, str(path)], stdout=subprocess.PIPE)
         assert child.stdout.readline() == b"ready\n"
-        time.sleep(rng.uniform(0.0, 0.15))
+        wanted, reports, last = number % 3, rng.randint(1, 3), None
+        while reports > 0 or last != wanted:
+            last = int(child.stdout.readline())
+            reports -= 1
+        killed_after.add(last)
+        time.sleep(rng.uniform(0.0, 0.05))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        later = child.stdout.read().split()  # writes that finished before the kill took effect
         child.stdout.close()
-        seen.add(read(path))
+        if later:
+            last = int(later[-1])
+        assert read(path) in (last, (last + 1) % 3)
         temporaries = [name for name in os.listdir(tmp_path) if name.endswith(TEMPORARY_SUFFIX)]
         assert len(temporaries) <= 1 and all(name.startswith(".weights.json.") for name in temporaries)
         interrupted += len(temporaries)
@@ -210,7 +229,7 @@ def _sigkill_during_writes(tmp_path, child_code, kills, rng_seed, read):
     # The next save cleans up what the kills left.
     Neuron(1, weights=[1.0]).save(path)
     assert os.listdir(tmp_path) == ["weights.json"]
-    return seen, interrupted
+    return killed_after, interrupted
 
 
 def _read_model(states):
@@ -225,7 +244,8 @@ def _read_model(states):
 def _read_large(path):
     data = path.read_bytes()
     assert len(data) == 20_000_000 and data.count(data[:1]) == len(data), "a partial or mixed file"
-    return data[:1]
+    assert data[:1] in (b"A", b"B", b"C")
+    return data[0] - ord("A")
 
 
 def test_a_sigkill_during_a_save_leaves_the_old_or_the_new_file(tmp_path):
@@ -234,15 +254,15 @@ def test_a_sigkill_during_a_save_leaves_the_old_or_the_new_file(tmp_path):
 
 @pytest.mark.slow
 def test_sigkills_during_saves_leave_the_old_or_the_new_file(tmp_path):
-    seen, _ = _sigkill_during_writes(tmp_path, _MODELS, 60, 1, _read_model(_model_states()))
-    assert seen == {0, 1}
+    killed_after, _ = _sigkill_during_writes(tmp_path, _MODELS, 60, 1, _read_model(_model_states()))
+    assert killed_after == {0, 1, 2}  # kills came after a finished write of each content
 
 
 @pytest.mark.slow
 def test_sigkills_inside_large_writes_leave_the_old_or_the_new_file(tmp_path):
-    seen, interrupted = _sigkill_during_writes(tmp_path, _LARGE, 30, 2, _read_large)
+    killed_after, interrupted = _sigkill_during_writes(tmp_path, _LARGE, 30, 2, _read_large)
+    assert killed_after == {0, 1, 2}
     assert interrupted > 0  # kills did land inside a write
-    assert seen <= {b"A", b"B"}
 
 
 @pytest.mark.parametrize("name", ["render", "dot", "explain", "embedded"])
