@@ -101,16 +101,17 @@ def batch(compiled, columns, gradient):
     return values, tuple(input_grads)
 
 
-def numpy_rows(compiled, columns, gradient, data, position, layouts):
-    """A batch's values and summed parameter gradients for a compiled training step, or None to run it eagerly.
+def numpy_rows(compiled, columns, gradient, data, position, layouts, summed):
+    """A batch's values for a compiled training step, its parameter gradients summed into `summed`; or None.
 
-    `data` is the step's float64 buffer of parameters, `position` maps a
-    parameter to its index there (other closed-over Values are constants, read
-    now) and `layouts` caches, per program, where its parameters sit. Returns
-    `(values, gradients)`: the values as `batch` returns them and the
-    gradients summed over the rows, in the buffer's order. Nothing is traced
-    here and nothing is changed: a missing trace, a failed guard or a
-    non-finite number gives None, and the caller runs the step eagerly.
+    `data` is the step's float64 buffer of parameters and `summed` one of the
+    same size for their gradients (set to zeros here, then summed over the
+    rows), `position` maps a parameter to its index in them (other
+    closed-over Values are constants, read now) and `layouts` caches, per
+    program, where its parameters sit and its generated batch function
+    (`bind_step`). Returns the values as `batch` returns them. Nothing is
+    traced here and nothing else is changed: a missing trace, a failed guard
+    or a non-finite number gives None, and the caller runs the step eagerly.
     """
     from autograd.jit import _rows
 
@@ -129,7 +130,7 @@ def numpy_rows(compiled, columns, gradient, data, position, layouts):
         groups = [range(count)]
     values = np.zeros(count)
     aux_values = None
-    summed = np.zeros(len(data))
+    summed.fill(0.0)
     for indices in groups:
         key, _ = compiled._signature(tuple(column[indices[0]] for column in columns))
         programs = compiled._programs.get(key)
@@ -143,17 +144,25 @@ def numpy_rows(compiled, columns, gradient, data, position, layouts):
             where = np.array([position.get(leaf, -1) for leaf in program.params], dtype=np.intp)
             trained = where >= 0
             constants = [(j, leaf) for j, leaf in enumerate(program.params) if leaf not in position]
-            layout = layouts[program] = (where, trained, where[trained], constants)
-        where, trained, trained_where, constants = layout
-        params = data[where]
-        for j, leaf in constants:
-            params[j] = leaf.data
+            bound = bind_step(program, where, data, summed)
+            layout = layouts[program] = (where, trained, where[trained], constants, bound)
+        where, trained, trained_where, constants, bound = layout
         whole = indices.__class__ is range
         picked = None if whole else np.array(indices, dtype=np.intp)
-        out, aux, _, grads_p, good = program.numpy_plan.run(inputs if whole else inputs[picked], params, gradient)
-        if not good.all():
-            return None
-        summed[trained_where] += grads_p[trained]
+        rows = inputs if whole else inputs[picked]
+        if bound is not None:
+            result = bound(rows, gradient)  # the caller silences numpy's warnings: a bad number means None
+            if result is None:
+                return None
+            out, aux = result
+        else:
+            params = data[where]
+            for j, leaf in constants:
+                params[j] = leaf.data
+            out, aux, _, grads_p, good = program.numpy_plan.run(rows, params, gradient)
+            if not good.all():
+                return None
+            summed[trained_where] += grads_p[trained]
         if whole:
             values = out
         else:
@@ -163,9 +172,11 @@ def numpy_rows(compiled, columns, gradient, data, position, layouts):
                 aux_values = [None] * count
             for row, numbers in zip(indices, aux.tolist()):
                 aux_values[row] = numbers
+    if not np.isfinite(summed).all():
+        return None
     if aux_values is not None:
-        return [(value, aux_values[i]) for i, value in enumerate(values.tolist())], summed
-    return values, summed
+        return [(value, aux_values[i]) for i, value in enumerate(values.tolist())]
+    return values
 
 
 def _program_for(compiled, key, args, flat):
@@ -637,3 +648,330 @@ def _twins():
 
 
 _FORWARD_TWINS, _DERIVATIVE_TWINS = _twins()
+
+
+# ---------------------------------------------------------------- a training batch as one generated function
+
+
+def bind_step(program, where, data, gradients):
+    """A training batch of `program` generated as one numpy function over a parameter buffer, or None.
+
+    `data` and `gradients` are float64 buffers that nn's compiled training
+    step owns and updates in place; `where[j]` is the position of the
+    program's parameter j in them. A layer whose weights sit in the buffer as
+    a grid (an MLP's neuron-major parameters) reads them as a strided view
+    of it and adds its gradient into a view of `gradients`, so a batch
+    gathers and scatters nothing. The function returned, `run(X, seed)`,
+    adds the batch's parameter gradients (times `seed`) into `gradients` and
+    returns `(values, aux)` for the rows of X, or None, having added nothing
+    a caller keeps, when a guard fails or a number is not finite (the caller
+    then runs the step eagerly). Returns None for a plan this generator does
+    not take (a constant Value among the parameters, inputs stacked from
+    single nodes); the generic path runs those.
+    """
+    if program.numpy_plan is None:
+        program.numpy_plan = _Plan(program)
+    try:
+        return _StepSource(program.numpy_plan, where, data, gradients).function()
+    except _NotBoundError:
+        return None
+
+
+class _NotBoundError(Exception):
+    """The plan has something the generated batch does not take."""
+
+
+class _StepSource:
+    """Writes `run(X, seed)` for one plan: the forward pass, the guards, the backward pass into the buffers."""
+
+    def __init__(self, plan, where, data, gradients):
+        self.plan = plan
+        self.where = [int(w) for w in where]
+        self.namespace = {
+            "np": np, "B": data, "GB": gradients, "_rowsum": _rowsum, "_broadcast": _broadcast,
+            "_column_stack": _column_stack, "_isfinite": np.isfinite, "_sum": np.sum, "_all": np.all, "_any": np.any,
+        }  # fmt: skip
+        self.data = data
+        self.gradients = gradients
+        self.forward = ["n = X.shape[0]", "T = 0.0"]
+        self.backward = []
+        self.assigned = set()  # node slots and matrices whose gradient has a variable already
+        self.names = 0
+
+    def name(self, prefix, thing):
+        """A new name in the namespace for a constant object (a view, an index array, a function)."""
+        self.names += 1
+        key = f"{prefix}{self.names}"
+        self.namespace[key] = thing
+        return key
+
+    def value(self, k):
+        """Source of slot k's value (a float for a constant argument)."""
+        if k.__class__ is float:
+            return repr(k)
+        kind = self.plan.where[k]
+        if kind[0] == "input":
+            return f"X[:, {kind[1]}]"
+        if kind[0] == "param":
+            return f"B[{self.position(kind[1])}]"
+        if kind[0] == _COLUMN:
+            return f"Y{kind[1]}[:, {kind[2]}]"
+        return f"V{k}"
+
+    def position(self, j):
+        position = self.where[j]
+        if position < 0:
+            raise _NotBoundError("a constant among the parameters")
+        return position
+
+    def add(self, k, contribution):
+        """A backward line adding `contribution` (per row) into slot k's gradient."""
+        kind = self.plan.where[k]
+        if kind[0] == "input":
+            return  # a training step wants no input gradients
+        if kind[0] == "param":
+            self.backward.append(f"GB[{self.position(kind[1])}] += _rowsum({contribution}, n)")
+        elif kind[0] == _COLUMN:
+            self.allocate(kind[1])
+            self.backward.append(f"GY{kind[1]}[:, {kind[2]}] += {contribution}")
+        elif k in self.assigned:
+            self.backward.append(f"GV{k} = GV{k} + {contribution}")
+        else:
+            self.assigned.add(k)
+            self.backward.append(f"GV{k} = _broadcast({contribution}, n)")
+
+    def allocate(self, matrix):
+        if ("matrix", matrix) not in self.assigned:
+            self.assigned.add(("matrix", matrix))
+            self.backward.append(f"GY{matrix} = np.zeros(Y{matrix}.shape)")
+
+    def add_matrix(self, matrix, contribution, columns=None):
+        """Add a whole (rows, width) gradient into a matrix, or into some of its columns."""
+        if columns is None and ("matrix", matrix) not in self.assigned:
+            self.assigned.add(("matrix", matrix))
+            self.backward.append(f"GY{matrix} = {contribution}")
+        elif columns is None:
+            self.backward.append(f"GY{matrix} += {contribution}")
+        else:
+            self.allocate(matrix)
+            self.backward.append(f"GY{matrix}[:, {self.name('I', columns)}] += {contribution}")
+
+    def function(self):
+        plan = self.plan
+        backward_steps = {id(step) for step in plan.backward_steps}
+        lines = {
+            _LayerStep: (self.forward_layer, self.backward_layer),
+            _MapStep: (self.forward_map, self.backward_map),
+            _NodeStep: (self.forward_node, self.backward_node),
+        }
+        for step in plan.steps:
+            lines[type(step)][0](step)
+        for left, operator, right, result in plan.guards:
+            test = f"({self.value(left)} {operator} {self.value(right)})"
+            self.forward.append(f"if not _all({test}): return None" if result else f"if _any({test}): return None")
+        for k, data in plan.reads:
+            self.forward.append(f"if not _all({self.value(k)} == {data!r}): return None")
+        self.forward.append("if not _isfinite(T): return None")
+        output = self.value(plan.output)
+        aux = f"_column_stack(({''.join(self.value(a) + ', ' for a in plan.aux)}), n)" if plan.aux else "None"
+        self.forward.append(f"OUT = _broadcast({output}, n)")
+        self.forward.append(f"AUX = {aux}")
+        self.add(plan.output, "seed")
+        for step in reversed(plan.steps):
+            if id(step) in backward_steps:
+                lines[type(step)][1](step)
+        source = "def run(X, seed):\n    " + "\n    ".join(self.forward + self.backward) + "\n    return OUT, AUX\n"
+        defined = dict(self.namespace)
+        exec(compile(source, "<tracegrad numpy step>", "exec"), defined)
+        run = defined["run"]
+        run.source = source
+        return run
+
+    # The forward and backward lines of each kind of step.
+
+    def _grid(self, positions):
+        """A view of the buffers for parameter positions that form a grid (with their gradients), or gathers."""
+        positions = np.asarray(positions, dtype=np.intp)
+        view = _strided(self.data, positions)
+        if view is not None:
+            return self.name("W", view), self.name("GW", _strided(self.gradients, positions)), None
+        return None, None, self.name("WI", positions)
+
+    def forward_layer(self, step):
+        m = step.matrix
+        kind, where, columns = step.inputs
+        if kind == "inputs":
+            count = self.plan.input_count
+            source = "X" if where.tolist() == list(range(count)) else f"X[:, {self.name('I', where)}]"
+        elif kind == "matrix":
+            source = f"Y{where}" if columns is None else f"Y{where}[:, {self.name('I', columns)}]"
+        else:
+            raise _NotBoundError("inputs stacked from single nodes")
+        weights = [[self.position(j) for j in row] for row in step.weights.tolist()]
+        view, grad_view, gather = self._grid(weights)
+        step_names = {"A": f"A{m}", "W": view or f"W{m}"}
+        self.forward.append(f"A{m} = {source}")
+        if gather is not None:
+            self.forward.append(f"W{m} = B[{gather}]")
+        self.forward.append(f"Y{m} = A{m} @ {step_names['W']}.T")
+        bias = None
+        if step.biases is not None:
+            bias = self._grid([self.position(j) for j in step.biases.tolist()])
+            self.forward.append(f"Y{m} += {bias[0]}" if bias[0] else f"Y{m} += B[{bias[2]}]")
+        self.forward.append(f"T = T + Y{m}.sum()")
+        step.bound = (step_names["W"], grad_view, gather, bias)
+
+    def backward_layer(self, step):
+        m = step.matrix
+        if ("matrix", m) not in self.assigned:
+            return
+        weights, grad_view, gather, bias = step.bound
+        kind, where, columns = step.inputs
+        if kind == "matrix":
+            self.add_matrix(where, f"(GY{m} @ {weights})", None if columns is None else columns)
+        if grad_view is not None:
+            self.backward.append(f"{grad_view}[...] += GY{m}.T @ A{m}")
+        elif step.distinct_weights:
+            self.backward.append(f"GB[{gather}] += GY{m}.T @ A{m}")
+        else:
+            self.backward.append(f"np.add.at(GB, {gather}, GY{m}.T @ A{m})")
+        if bias is not None:
+            if bias[1] is not None:
+                self.backward.append(f"{bias[1]}[...] += GY{m}.sum(axis=0)")
+            elif step.distinct_biases:
+                self.backward.append(f"GB[{bias[2]}] += GY{m}.sum(axis=0)")
+            else:
+                self.backward.append(f"np.add.at(GB, {bias[2]}, GY{m}.sum(axis=0))")
+
+    def forward_map(self, step):
+        forward = _FORWARD_TWINS.get(step.op) if not step.constants else None
+        if forward is None:
+            forward = lambda x, step=step: _forward(step.op, step._arguments(x))  # noqa: E731
+        self.forward.append(f"Y{step.matrix} = {self.name('F', forward)}(Y{step.source})")
+        self.forward.append(f"T = T + Y{step.matrix}.sum()")
+
+    def backward_map(self, step):
+        m = step.matrix
+        if ("matrix", m) not in self.assigned:
+            return
+        local = _inline_derivative(step.op, f"Y{m}", [f"Y{step.source}" if i == step.position else c
+                                                     for i, c in enumerate(step._arguments(None))])  # fmt: skip
+        if local is not None:
+            local = local[step.position]
+        elif step.op is _RELU_OP:
+            local = f"(Y{step.source} > 0.0)"
+        else:
+            derivative = lambda out, x, step=step: _derivative(step.op, out, step._arguments(x))[step.position]  # noqa: E731
+            local = f"{self.name('D', derivative)}(Y{m}, Y{step.source})"
+        self.add_matrix(step.source, f"(GY{m} * {local})")
+
+    def forward_node(self, step):
+        arguments = [self.value(slot) if slot is not None else repr(float(c)) for slot, c in step.arguments]
+        inline = _inline_forward(step.op, arguments)
+        if inline is None:
+            call = self.name("F", lambda *a, op=step.op: _forward(op, list(a)))
+            inline = f"{call}({', '.join(arguments)})"
+        self.forward.append(f"V{step.k} = {inline}")
+        self.forward.append(f"T = T + _sum(V{step.k})")
+        step.bound = arguments
+
+    def backward_node(self, step):
+        k = step.k
+        if k not in self.assigned:
+            return
+        arguments = step.bound
+        locals_ = _inline_derivative(step.op, f"V{k}", arguments)
+        if locals_ is None:
+            call = self.name("D", lambda out, *a, op=step.op: _derivative(op, out, list(a)))
+            self.backward.append(f"L{k} = {call}(V{k}, {', '.join(arguments)})")
+            locals_ = [f"L{k}[{i}]" for i in range(len(arguments))]
+        for (slot, _), local in zip(step.arguments, locals_):
+            if slot is not None:
+                self.add(slot, f"GV{k}" if local == "1.0" else f"(GV{k} * {local})")
+
+
+def _inline_forward(op, arguments):
+    """The op's forward as arithmetic source on the argument sources (its own declaration on Symbols), or None."""
+    from autograd.symbolic import NotInlineError, Symbol, source_of
+
+    try:
+        return source_of(op.forward(*[Symbol(a) if not _is_literal(a) else float(a) for a in arguments]))
+    except (NotInlineError, TypeError, ArithmeticError, ValueError):
+        return None
+
+
+def _inline_derivative(op, out, arguments):
+    """The op's local derivatives as arithmetic source, one per argument, or None."""
+    from autograd.symbolic import NotInlineError, Symbol, source_of
+
+    symbols = [Symbol(a) if not _is_literal(a) else float(a) for a in arguments]
+    try:
+        local = tuple(op.derivative(Symbol(out), *symbols))
+        return [source_of(x) for x in local] if len(local) == len(arguments) else None
+    except (NotInlineError, TypeError, ArithmeticError, ValueError):
+        return None
+
+
+def _is_literal(source):
+    if source.__class__ is not str:
+        return True
+    try:
+        float(source)
+    except ValueError:
+        return False
+    return True
+
+
+def _strided(buffer, positions):
+    """A view of `buffer` at integer `positions` (1-D or 2-D) when they form an evenly spaced grid, else None.
+
+    A layer lists its neurons in the graph's order, which may run against the
+    parameters' order: an axis that steps backwards is flipped, viewed, and
+    flipped back (a view still).
+    """
+    flips = tuple(
+        axis for axis in range(positions.ndim)
+        if positions.shape[axis] > 1 and np.take(positions, 1, axis).flat[0] < np.take(positions, 0, axis).flat[0]
+    )  # fmt: skip
+    ordered = np.flip(positions, flips) if flips else positions
+    flat = ordered.ravel()
+    if flat.size == 0 or len(np.unique(flat)) != flat.size:
+        return None
+    base = int(flat[0])
+    steps = []
+    for axis in range(ordered.ndim):
+        count = ordered.shape[axis]
+        steps.append(int(np.take(ordered, 1, axis).flat[0] - base) if count > 1 else 1)
+    grid = np.full(ordered.shape, base, dtype=np.intp)
+    for axis, step in enumerate(steps):
+        shape = [1] * ordered.ndim
+        shape[axis] = ordered.shape[axis]
+        grid = grid + step * np.arange(ordered.shape[axis]).reshape(shape)
+    if min(steps) <= 0 or not np.array_equal(grid, ordered):
+        return None
+    item = buffer.itemsize
+    view = np.lib.stride_tricks.as_strided(
+        buffer[base:], shape=ordered.shape, strides=tuple(s * item for s in steps), writeable=True
+    )
+    return np.flip(view, flips) if flips else view
+
+
+def _rowsum(contribution, rows):
+    """The sum over the rows of a per-row contribution (an array, or one number for every row)."""
+    if np.ndim(contribution) == 0:
+        return contribution * rows
+    return contribution.sum()
+
+
+def _broadcast(values, rows):
+    """`values` as an array over the rows (a new one only where it is not one already)."""
+    if values.__class__ is np.ndarray and values.shape == (rows,) and values.dtype == np.float64:
+        return values
+    return np.array(np.broadcast_to(values, (rows,)), dtype=float)
+
+
+def _column_stack(columns, rows):
+    return np.stack([np.broadcast_to(c, (rows,)) for c in columns], axis=1)
+
+
+_RELU_OP = Value.relu.op

@@ -90,7 +90,8 @@ class TrainStep:
         self._position = {p: i for i, p in enumerate(self.params)}
         self._fused = {}  # (program, variant) -> the generated one-call step
         self._updates = {}  # variant -> the generated update of a batch
-        self._layouts = {}  # program -> _Layout
+        self._layouts = {}  # program -> where its parameters sit in the buffer, and its numpy batch
+        self._data = None
         self._gradients = None  # the last step's gradients, optimizer order (None: none since reload)
         self.eager_steps = 0  # steps the eager engine ran (first traces, failed guards, errors)
         self.reload()
@@ -119,8 +120,12 @@ class TrainStep:
         if self.backend == "numpy":
             import numpy as np
 
-            data = np.array(data, dtype=float)
+            if self._data is None:
+                self._data = np.zeros(len(data))
+                self._summed = np.zeros(len(data))  # a batch's gradients, summed over its rows
+            self._data[...] = data  # in place: the generated batches read views of this buffer
             state = [np.array(s, dtype=float) for s in state]
+            data = self._data
         self._data = data
         self._state = state
         self._gradients = None
@@ -144,7 +149,8 @@ class TrainStep:
 
     def sources(self):
         """The generated source of every compiled step and update so far (it holds no user text)."""
-        return [source for _, source in (*self._fused.values(), *self._updates.values())]
+        sources = [source for _, source in (*self._fused.values(), *self._updates.values())]
+        return sources + [layout[4].source for layout in self._layouts.values() if layout[4] is not None]
 
     # ------------------------------------------------------------------ steps
 
@@ -303,13 +309,16 @@ class TrainStep:
 
     def _numpy_batch(self, columns, gradient, variant, hyper):
         """The batch as numpy arrays, updated in place; None when it must run eagerly."""
+        import numpy as np
+
         from autograd.jit_numpy import numpy_rows
 
-        outcome = numpy_rows(self.function, columns, gradient, self._data, self._position, self._layouts)
-        if outcome is None:
-            return None
-        values, summed = outcome
-        updated = _numpy_update(variant, hyper, self._data, summed, self._state, self.l2)
+        with np.errstate(all="ignore"):  # a non-finite number sends the step to the engine instead
+            values = numpy_rows(self.function, columns, gradient, self._data, self._position, self._layouts,
+                                self._summed)  # fmt: skip
+            if values is None:
+                return None
+            updated = _numpy_update(variant, hyper, self._data, self._summed, self._state, self.l2)
         if updated is None:
             return None
         self._gradients, penalty = updated
@@ -412,38 +421,40 @@ def _define(source, namespace, name):
 
 
 def _numpy_update(variant, hyper, data, summed, state, l2):
-    """The update on float64 arrays, in place: `(gradients, penalty)`, or None (nothing changed) if not finite."""
+    """The update on float64 arrays, in place: `(gradients, penalty)`, or None (nothing changed) if not finite.
+
+    The arithmetic is `nn.optim`'s, elementwise (the caller silences numpy's warnings).
+    """
     import numpy as np
 
     kind = variant[0]
-    with np.errstate(all="ignore"):
-        if l2:
-            step = l2 * data
-            gradients = summed + step
-            gradients += step
-            gradients += 0.0
-            penalty = l2 * float(np.dot(data, data))
+    if l2:
+        step = l2 * data
+        gradients = summed + step
+        gradients += step
+        gradients += 0.0
+        penalty = l2 * float(np.dot(data, data))
+    else:
+        gradients = summed + 0.0
+        penalty = 0.0
+    if kind == "sgd":
+        lr, momentum = hyper[0], hyper[1]
+        if variant[1]:
+            new = data - lr * gradients
+            moved = ()
         else:
-            gradients = summed + 0.0
-            penalty = 0.0
-        if kind == "sgd":
-            lr, momentum = hyper[0], hyper[1]
-            if variant[1]:
-                new = data - lr * gradients
-                moved = ()
-            else:
-                velocity = momentum * state[0] + gradients
-                new = data - lr * velocity
-                moved = (velocity,)
-        else:
-            lr, b1, b2, c1, c2, k1, k2, eps = hyper[:8]
-            first = b1 * state[0] + c1 * gradients
-            second = b2 * state[1] + (c2 * gradients) * gradients
-            root = np.sqrt(second / k2) + eps
-            new = np.where(root != 0.0, data - (lr * (first / k1)) / root, data)
-            moved = (first, second)
-        if not (math.isfinite(penalty) and np.isfinite(gradients).all() and np.isfinite(new).all()):
-            return None
+            velocity = momentum * state[0] + gradients
+            new = data - lr * velocity
+            moved = (velocity,)
+    else:
+        lr, b1, b2, c1, c2, k1, k2, eps = hyper[:8]
+        first = b1 * state[0] + c1 * gradients
+        second = b2 * state[1] + (c2 * gradients) * gradients
+        root = np.sqrt(second / k2) + eps
+        new = np.where(root != 0.0, data - (lr * (first / k1)) / root, data)
+        moved = (first, second)
+    if not (math.isfinite(penalty) and np.isfinite(gradients).all() and np.isfinite(new).all()):
+        return None
     data[...] = new
     for target, source in zip(state, moved):
         target[...] = source

@@ -92,8 +92,9 @@ def test_the_callback_sees_the_model_of_each_epoch_and_an_interrupted_fit_keeps_
     assert len(seen[True]) == 5
 
 
-def test_the_numpy_back_end_agrees_to_rounding():
-    (eager_history, eager_weights), (history, weights) = train(False), train("numpy")
+@pytest.mark.parametrize("settings", [{}, {"loss": "cross_entropy", "l2": 1e-3}, {"batch_size": 16, "l2": 1e-3}])
+def test_the_numpy_back_end_agrees_to_rounding(settings):
+    (eager_history, eager_weights), (history, weights) = train(False, **settings), train("numpy", **settings)
     assert [h for h, _ in history] == pytest.approx([h for h, _ in eager_history], rel=1e-10)
     assert weights == pytest.approx(eager_weights, rel=1e-9, abs=1e-12)
 

@@ -242,16 +242,19 @@ def test_only_nn_optimizers_are_compiled():
         TrainStep(lambda x: w * x, SGD([w], 0.1), backend="fortran")
 
 
-def test_no_label_reaches_the_generated_step():
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_no_label_reaches_the_generated_step(backend):
+    if backend == "numpy":
+        pytest.importorskip("numpy")
     hostile = '"); __import__("os").system("echo pwned") #'
     w = Value(0.5, label=hostile)
     b = Value(0.1, label="\n'''\nraise SystemExit")
-    step = TrainStep(lambda x: (x * w + b).tanh() ** 2, Adam([w, b], 0.1), l2=1e-3)
+    step = TrainStep(lambda x: (x * w + b).tanh() ** 2, Adam([w, b], 0.1), l2=1e-3, backend=backend)
     step(1.0)  # traces
-    step(1.0)  # the one-call program
-    step.batch([1.0, 2.0], gradient=0.5)  # the batch's update
+    step(1.0)  # the one-call program (python)
+    step.batch([1.0, 2.0], gradient=0.5)  # the batch's update (python) or the whole batch (numpy)
     sources = step.sources()
-    assert len(sources) == 2
+    assert len(sources) == (2 if backend == "python" else 1)
     for source in sources:
         assert "pwned" not in source and "SystemExit" not in source
         assert set(source) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789.+-*/()[]=<>:,! \n")
@@ -272,3 +275,36 @@ def test_a_batch_equals_a_loop_of_one_call_steps_with_the_gradients_summed():
     assert values == [t.data for t in terms]
     step.sync()
     assert state(model, optimizer) == state(eager_model, eager_optimizer)
+
+
+def test_the_numpy_batch_reads_an_mlp_s_layers_as_views_of_the_parameter_buffer():
+    pytest.importorskip("numpy")
+    points, labels = moons(10)
+    model, optimizer = model_and_optimizer("sgd")
+    step = TrainStep(term(model), optimizer, backend="numpy")
+    step.batch(points, labels, gradient=0.1)  # traces
+    step.batch(points, labels, gradient=0.1)
+    (source,) = step.sources()
+    assert source.count(" @ ") == 3 + 2 + 3  # three layers forward, two gradients below, three weight gradients
+    assert "B[WI" not in source and "GB[WI" not in source  # no gathers: the layers are views of the buffers
+
+
+def test_a_constant_value_among_the_parameters_takes_the_general_numpy_path():
+    np = pytest.importorskip("numpy")
+    rng = random.Random(2)
+    results = []
+    for backend in ("python", "numpy"):
+        w = [Value(0.3), Value(-0.2)]
+        fixed = Value(0.7, "fixed")  # a weight the optimizer does not train: read at every call
+        weights = [*w, fixed]
+        step = TrainStep(lambda x, y, weights=weights: (weighted_sum(weights, x).tanh() - y) ** 2, SGD(w, 0.1),
+                         backend=backend)  # fmt: skip
+        xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(8)]
+        ys = [rng.uniform(-1, 1) for _ in range(8)]
+        for _ in range(3):
+            values, _ = step.batch(np.array(xs) if backend == "numpy" else xs, ys, gradient=0.125)
+        step.sync()
+        results.append(([float(v) for v in values], [p.data for p in w]))
+        rng = random.Random(2)
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    assert results[1][1] == pytest.approx(results[0][1], rel=1e-12)
