@@ -128,7 +128,9 @@ class CompiledFunction:
         a static argument a sequence of its values. `values` has one entry per
         row; `input_gradients` one entry per argument, holding one gradient per
         row (None for a static argument). Every row's parameter gradients,
-        times `gradient`, are summed and added into `.grad` once.
+        times `gradient`, are summed and added into `.grad` once. With
+        `gradient=None` only the values are computed (a plot, an evaluation):
+        no gradient, nothing added into `.grad`, and `input_gradients` holds None.
 
         `backend="python"` replays row by row (bit for bit the eager engine;
         lists come back). `backend="numpy"` runs the whole batch at once with
@@ -136,7 +138,7 @@ class CompiledFunction:
         faster on large batches, equal to the per-row results to rounding;
         numpy arrays come back.
         """
-        gradient = _gradient(gradient)
+        gradient = None if gradient is None else _gradient(gradient)
         if backend == "numpy":
             from autograd.jit_numpy import batch as numpy_batch  # numpy only when asked for
 
@@ -148,11 +150,12 @@ class CompiledFunction:
         for args in rows:
             value, aux, grads, program, _ = self._run(args, gradient, sums)
             values.append((value, aux) if program.aux_count else value)
-            per_row.append(_shaped(args, self.static_argnums, grads))
+            if gradient is not None:
+                per_row.append(_shaped(args, self.static_argnums, grads))
         for leaf, g in sums.totals().items():
             leaf.grad += g
         input_grads = tuple(
-            None if position in self.static_argnums else [row[position] for row in per_row]
+            None if position in self.static_argnums or gradient is None else [row[position] for row in per_row]
             for position in range(len(columns))
         )
         return values, input_grads

@@ -68,7 +68,8 @@ def batch(compiled, columns, gradient):
             params = np.array([leaf.data for leaf in program.params], dtype=float)
             group_inputs = inputs if indices.__class__ is range else inputs[picked]
             out, aux, group_grads_x, grads_p, good = program.numpy_plan.run(group_inputs, params, gradient)
-            sums.add(program.params, grads_p.tolist())
+            if gradient is not None:
+                sums.add(program.params, grads_p.tolist())
             if good.all():
                 values[picked] = out
                 grads_x[picked] = group_grads_x
@@ -84,12 +85,13 @@ def batch(compiled, columns, gradient):
             values[index] = value
             if row_program.aux_count:
                 aux_values[index] = aux
-            grads_x[index] = row_grads
+            if gradient is not None:
+                grads_x[index] = row_grads
     for leaf, g in sums.totals().items():
         leaf.grad += g
     input_grads, start = [], 0
     for position, column in enumerate(columns):
-        if position in static:
+        if position in static or gradient is None:
             input_grads.append(None)
             continue
         width = widths[len([p for p in range(position) if p not in static])]
@@ -315,6 +317,8 @@ class _Plan:
                 return self._run_good_rows(inputs, params, gradient, good)
             out = np.array(np.broadcast_to(state.get(self.output), (rows,)), dtype=float)
             aux = np.stack([np.broadcast_to(state.get(a), (rows,)) for a in self.aux], axis=1) if self.aux else None
+            if gradient is None:  # values only
+                return out, (aux if aux is not None else np.zeros((rows, 0))), state.grads_x, state.grads_p, good
             state.start_backward(self.output, np.full(rows, gradient))
             for step in self.backward_steps:
                 step.backward(state)

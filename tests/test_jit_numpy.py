@@ -106,3 +106,21 @@ def test_importing_autograd_or_nn_does_not_import_numpy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_batch_of_values_only_computes_no_gradient(backend):
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    rng = random.Random(4)
+    w = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+    compiled = jit(lambda x, y: ((weighted_sum(w, x).tanh() - y) ** 2, [weighted_sum(w, x)]))
+    xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(10)]
+    ys = [rng.uniform(-1, 1) for _ in range(10)]
+    with_gradients, _ = compiled.batch(xs, ys, backend=backend)
+    for p in w:
+        p.grad = 0.0
+    values, input_grads = compiled.batch(xs, ys, gradient=None, backend=backend)
+    assert [(float(v), list(a)) for v, a in values] == [(float(v), list(a)) for v, a in with_gradients]
+    assert input_grads == (None, None)
+    assert [p.grad for p in w] == [0.0, 0.0, 0.0]

@@ -5,6 +5,7 @@ the boundary is a straight line, and every point of the drawn boundary must
 lie on it (a stair-stepped boundary would stray by up to a grid cell).
 """
 
+import random
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import numpy
 import pytest
 from PIL import Image
 
+from autograd import no_grad
 from nn import MLP
 from nn.training import EpochReport
 from viz import plots
@@ -122,27 +124,32 @@ def test_the_boundary_plot_is_print_size_with_the_classes_in_its_legend(tmp_path
         assert has_colour(image, colour, tolerance=25), colour
 
 
-class Recording:
-    """A model that counts its calls and whether each built a graph (it must not, under no_grad)."""
+def test_the_boundary_grid_is_fine_and_leaves_the_model_untouched(monkeypatch):
+    model = linear_model(1.0, 1.0, 0.0)
+    asked = []
+    replay = plots._grid_outputs
 
-    def __init__(self, model):
-        self.model = model
-        self.calls = 0
-        self.recorded = 0
+    def counting(model, points):
+        asked.append(len(points))
+        return replay(model, points)
 
-    def __call__(self, inputs):
-        outputs = self.model(inputs)
-        self.calls += 1
-        self.recorded += any(output.parents for output in outputs)
-        return outputs
-
-
-def test_the_boundary_grid_is_fine_and_evaluated_under_no_grad():
-    model = Recording(linear_model(1.0, 1.0, 0.0))
+    monkeypatch.setattr(plots, "_grid_outputs", counting)
     targets = [1 if x + y > 0 else -1 for x, y in POINTS]
     plots.boundary_figure(model, POINTS, targets, "hinge", "a test set")
-    assert model.calls >= plots.GRID**2 >= 100**2
-    assert model.recorded == 0
+    assert asked == [plots.GRID**2] and plots.GRID**2 >= 100**2
+    assert [p.data for p in model.parameters()] == [1.0, 1.0, 0.0]
+    assert [p.grad for p in model.parameters()] == [0.0, 0.0, 0.0]  # values only: no gradient anywhere
+
+
+def test_the_grid_s_replayed_outputs_are_the_model_s():
+    model = MLP(2, [8, 3], "tanh", rng=random.Random(4))
+    grid = [[-1.5 + 0.1 * i, 1.2 - 0.07 * j] for i in range(30) for j in range(30)]
+    replayed = plots._grid_outputs(model, grid)
+    with no_grad():
+        eager = [[v.data for v in model(point)] for point in grid]
+    assert len(replayed) == len(eager)
+    for got, want in zip(replayed, eager):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
 def test_three_classes_each_get_a_region_and_a_legend_entry():

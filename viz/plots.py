@@ -11,8 +11,10 @@ most of a second, so the CLI imports this module only when it makes a plot.
 Every figure says what it shows in words: the model and the data set in the
 title, axis labels, a legend. They are 8 inches wide at 160 dpi (1280 px).
 The boundary is where the model's score crosses its decision threshold, found
-on a grid of scores (evaluated under `no_grad`) and interpolated between grid
-points, so it is smooth rather than stair-stepped.
+on a grid of scores and interpolated between grid points, so it is smooth
+rather than stair-stepped. The grid's 10,000 points go through
+`autograd.jit`: the model is traced once and replayed over all of them as a
+numpy batch (values only), instead of building 10,000 graphs.
 """
 
 import io
@@ -22,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from autograd import Value, no_grad
+from autograd import Value, jit, no_grad
 from autograd.files import write_atomically
 from nn.training import predict
 
@@ -119,19 +121,28 @@ def _class_names(loss, targets):
     return classes, {c: f"class {c}" for c in classes}
 
 
-def _scores(model, loss, point, classes):
-    """Per class, how far `point` is inside its region: > 0 inside, 0 on its boundary."""
-    outputs = model(point)
-    outputs = [outputs] if isinstance(outputs, Value) else outputs
+def _grid_outputs(model, points):
+    """The model's outputs (floats) at each point: one trace of the model, replayed as a numpy batch."""
+
+    def outputs(point):
+        values = _as_list(model(point))
+        return values[0], values
+
+    replayed, _ = jit(outputs).batch(points, gradient=None, backend="numpy")
+    return [aux for _, aux in replayed]
+
+
+def _scores(outputs, loss, classes):
+    """Per class, how far the point whose model outputs (floats) these are is inside its region: > 0 inside."""
     if loss == "cross_entropy":
-        logits = [output.data for output in outputs]
+        logits = outputs
         result = []
         for c in classes:
             others = max(logit for k, logit in enumerate(logits) if k != c) if len(logits) > 1 else float("-inf")
             result.append(logits[c] - others)
         return result
     threshold = 0.5 if loss == "binary_cross_entropy" else 0.0
-    score = outputs[0].data - threshold
+    score = outputs[0] - threshold
     low, high = classes[0], classes[-1]
     return [(-score if c == low else score) if c in (low, high) else float("-inf") for c in classes]
 
@@ -139,10 +150,11 @@ def _scores(model, loss, point, classes):
 def boundary_figure(model, points, targets, loss, dataset, resolution=GRID):
     """The decision regions of a 2-D classifier, its boundary and the data points, with a legend.
 
-    The model is evaluated under `no_grad` on a `resolution` × `resolution`
-    grid around the points; the boundary is drawn where its score crosses the
-    decision threshold (0 for hinge, 0.5 for binary cross-entropy, equal top
-    logits for cross-entropy), interpolated between grid points.
+    The model is evaluated on a `resolution` × `resolution` grid around the
+    points (traced once and replayed over the grid, see `_grid_outputs`); the
+    boundary is drawn where its score crosses the decision threshold (0 for
+    hinge, 0.5 for binary cross-entropy, equal top logits for cross-entropy),
+    interpolated between grid points.
     """
     if any(len(point) != 2 for point in points):
         raise ValueError("boundary_figure: the points must be 2-D (two features each) to draw a decision boundary")
@@ -157,8 +169,9 @@ def boundary_figure(model, points, targets, loss, dataset, resolution=GRID):
     y_low, y_high = min(ys) - margin_y, max(ys) + margin_y
     grid_x = [x_low + (x_high - x_low) * i / (resolution - 1) for i in range(resolution)]
     grid_y = [y_low + (y_high - y_low) * j / (resolution - 1) for j in range(resolution)]
+    grid = _grid_outputs(model, [[x, y] for y in grid_y for x in grid_x])
+    scores = [[_scores(grid[j * resolution + i], loss, classes) for i in range(resolution)] for j in range(resolution)]
     with no_grad():
-        scores = [[_scores(model, loss, [x, y], classes) for x in grid_x] for y in grid_y]
         right = sum(predict(loss, _as_list(model(list(p)))) == t for p, t in zip(points, targets))
 
     plot_height = (WIDTH - 1.2) * (y_high - y_low) / (x_high - x_low)
