@@ -156,9 +156,12 @@ class TrainStep:
 
     def __call__(self, *args):
         """One step on `fn(*args)`: returns the objective before the update (with aux, `(objective, aux)`)."""
-        key, flat = self.function._signature(args)
+        key, flat = self.function._signature(args) if args else _NO_ARGUMENTS
         variant, hyper = self._hyper()
         if self.backend == "python":
+            gradients = self._gradients
+            if gradients is None:
+                gradients = self._gradients = [0.0] * len(self.params)
             for program in self.function._programs.get(key, ()):
                 if program.eager:
                     break
@@ -166,14 +169,15 @@ class TrainStep:
                 if fused is None:
                     fused = self._fused[program, variant] = self._fuse(program, variant)
                 try:
-                    result = fused[0](flat, self._data, program.params, 1.0, hyper, *self._state, self._new_gradients())
+                    result = fused[0](flat, self._data, program.params, 1.0, hyper, *self._state, gradients)
                 except (ArithmeticError, ValueError):
                     break
                 if result is None:
                     continue  # a guard failed: the next trace, or the engine
                 if result is False:
                     break
-                self._steps += variant[0] == "adam"
+                if variant is _ADAM:
+                    self._steps += 1
                 value = result[0] + result[2] if self.l2 else result[0]
                 return (value, list(result[1])) if program.aux_count else value
         returned, penalty = self._eager(lambda: self.function.value_and_grad(*args)[0])
@@ -208,12 +212,6 @@ class TrainStep:
 
     # ------------------------------------------------------------------ internals
 
-    def _new_gradients(self):
-        gradients = self._gradients
-        if gradients is None:
-            gradients = self._gradients = [0.0] * len(self.params)
-        return gradients
-
     def _hyper(self):
         """`(variant, numbers)`: the update program, and the optimizer's numbers as `step()` reads them."""
         optimizer = self.optimizer
@@ -222,12 +220,12 @@ class TrainStep:
             lr = optimizer._learning_rate()  # its error message, or the number as a float
         if type(optimizer) is SGD:
             momentum = optimizer.momentum
-            return ("sgd", momentum == 0.0), (lr, momentum, self.l2)
+            return (_SGD if momentum == 0.0 else _MOMENTUM), (lr, momentum, self.l2)
         beta1, beta2 = optimizer.betas
         steps = self._steps + 1
         numbers = (lr, beta1, beta2, 1.0 - beta1, 1.0 - beta2, 1.0 - beta1**steps, 1.0 - beta2**steps,
                    optimizer.eps, self.l2)  # fmt: skip
-        return ("adam",), numbers
+        return _ADAM, numbers
 
     def _fuse(self, program, variant):
         """`(function, source)`: forward, backward and update of one call of `program`, in one function."""
@@ -304,7 +302,7 @@ class TrainStep:
         if penalty is False:
             return None
         self._gradients = gradients
-        self._steps += variant[0] == "adam"
+        self._steps += variant is _ADAM
         return values, penalty
 
     def _numpy_batch(self, columns, gradient, variant, hyper):
@@ -322,7 +320,7 @@ class TrainStep:
         if updated is None:
             return None
         self._gradients, penalty = updated
-        self._steps += variant[0] == "adam"
+        self._steps += variant is _ADAM
         return values, penalty
 
     def _eager(self, run):
@@ -355,6 +353,11 @@ class TrainStep:
 
 
 _STATE_NAMES = {"sgd": ("V",), "adam": ("M", "Q")}
+# The update programs: (kind, plain) for SGD without momentum, with it, and Adam.
+_SGD = ("sgd", True)
+_MOMENTUM = ("sgd", False)
+_ADAM = ("adam",)
+_NO_ARGUMENTS = ((), ())  # the signature of a call without arguments
 
 
 def _update_lines(variant, values, grads, with_l2):
