@@ -6,20 +6,25 @@ Run it with `make bench` (from the repository root) or, inside benchmarks/.venv,
 Workloads, each timed in this one process and reported as a ratio to its floor:
 - micrograd's demo step (mlp_demo.py's workload: 100 two-moons points, MLP
   2-16-16-1, hinge + 1e-4 L2, SGD, full batch), forward + backward + update:
-  eager tracegrad, per-sample replay (one point's loss traced once, replayed for
-  every point), micrograd; floor: hand-written floats (handwritten.py).
-- the same step with numpy: batch replay (the 100 points at once, neurons as
-  matrix products) against hand-written numpy, both float64.
+  eager tracegrad, per-sample replay (`nn.TrainStep`: one point's loss traced
+  once, replayed for every point, the L2 penalty's derivative and SGD's update
+  in the replayed program), micrograd; floor: hand-written floats
+  (handwritten.py).
+- the same step with numpy: batch replay (`nn.TrainStep(backend="numpy")`:
+  the 100 points at once, neurons as matrix products, the update in place on
+  the parameter buffer) against hand-written numpy, both float64.
 - the worked example, 10,000 steps of gradient descent: eager, per-sample
-  replay, hand-written floats.
-- the first call (trace + compile) of the moons step, in eager steps.
-All start from the same weights; the loss trajectories are compared too.
+  replay (one call of a `TrainStep` per step), hand-written floats.
+- the first two calls of the moons step (the trace, then the generation of the
+  step's program; two steps in all), in eager steps.
+All start from the same weights; the loss trajectories are compared too. Times
+are the process's CPU time unless `--clock wall` (see handwritten.CLOCKS).
 """
 
 import argparse
+import math
 import random
 import statistics
-import time
 
 import handwritten
 import numpy as np
@@ -27,34 +32,30 @@ from mlp_demo import ALPHA, DATA_SEED, SIZES, Floats, Micrograd, Tracegrad, init
 from rich.console import Console
 from rich.table import Table
 
-from autograd import Value, jit, weighted_sum
-from nn import MLP, SGD, two_moons
+from autograd import Value, jit
+from nn import MLP, SGD, TrainStep, two_moons
 from nn import worked_example as example
 from nn.losses import squared_error
 
 
 class PerSample:
-    """tracegrad with `jit`: one point's hinge term traced once, replayed for all points; L2 and SGD as eager."""
+    """tracegrad with `nn.TrainStep`: one point's hinge term traced once; forward, backward, L2 and SGD replayed."""
 
     def __init__(self, weights, biases, points, labels, backend="python"):
         self.model = MLP(2, list(SIZES), "relu", "linear", weights=weights, biases=biases)
-        self.params = self.model.parameters()
-        self.optimizer = SGD(self.params, lr=learning_rate(0))
+        self.optimizer = SGD(self.model.parameters(), lr=learning_rate(0))
         self.points = points if backend == "python" else np.array(points)
         self.labels = labels if backend == "python" else np.array(labels, dtype=float)
-        self.backend = backend
         model = self.model
-        self.term = jit(lambda x, y: (1.0 - model(x)[0] * y).relu())
+        term = jit(lambda x, y: (1.0 - model(x)[0] * y).relu())
+        self.train = TrainStep(term, self.optimizer, l2=ALPHA, backend=backend)
+        self.total = math.fsum if backend == "python" else np.sum
 
     def step(self, step):
-        self.optimizer.zero_grad()
         count = len(self.labels)
-        values, _ = self.term.batch(self.points, self.labels, gradient=1.0 / count, backend=self.backend)
-        penalty = ALPHA * weighted_sum(self.params, self.params)
-        penalty.backward()
         self.optimizer.lr = learning_rate(step)
-        self.optimizer.step()
-        return sum(float(v) for v in values) / count + penalty.data
+        values, penalty = self.train.batch(self.points, self.labels, gradient=1.0 / count)
+        return float(self.total(values)) / count + penalty
 
 
 class HandNumpy:
@@ -96,26 +97,27 @@ def worked_floats(steps):
 
 
 def worked_compiled(steps):
-    """The worked example's 10,000 exact steps with the loss traced once and replayed."""
+    """The worked example's 10,000 exact steps: the loss traced once, each step one call of the compiled step."""
     model = example.network()
     params = {p.label: p for p in model.parameters()}
     trained = [params[f"w{k}"] for k in range(1, 9)]
     optimizer = SGD(trained, example.LEARNING_RATE)
     inputs = [Value(example.INPUTS["i1"], "i1"), Value(example.INPUTS["i2"], "i2")]
     targets = [example.TARGETS["o1"], example.TARGETS["o2"]]
-    error = jit(lambda: squared_error(model(inputs), targets))
     value = 0.0
-    for _ in range(steps):
-        optimizer.zero_grad()
-        value, _ = error.value_and_grad()
-        optimizer.step()
+    with TrainStep(lambda: squared_error(model(inputs), targets), optimizer) as step:
+        for _ in range(steps):
+            value = step()
     return value, {name: p.data for name, p in params.items()}
 
 
+CLOCK = handwritten.Clock()  # what every timing reads; --clock wall switches it
+
+
 def timed(function, *args):
-    start = time.perf_counter()
+    start = CLOCK.now()
     result = function(*args)
-    return result, time.perf_counter() - start
+    return result, CLOCK.now() - start
 
 
 def train(trainers, steps):
@@ -134,14 +136,18 @@ def main():
     parser.add_argument("--steps", type=int, default=100, help="training steps of the moons demo")
     parser.add_argument("--micrograd-steps", type=int, default=10, help="steps for micrograd (slow)")
     parser.add_argument("--worked-steps", type=int, default=10_000, help="steps of the worked example")
+    parser.add_argument("--clock", choices=sorted(handwritten.CLOCKS), default="cpu", help=handwritten.CLOCK_HELP)
     arguments = parser.parse_args()
+    CLOCK.use(arguments.clock)
     console = Console(width=120)
+    console.print(f"autograd.jit and nn.TrainStep against eager, micrograd, floats and numpy; clock: {CLOCK.name}")
     points, labels = two_moons(100, noise=0.1, rng=random.Random(DATA_SEED))
     weights, biases = initial_weights()
 
-    # The first call: trace + compile, against eager steps measured on a model of its own.
+    # The first calls: the trace (an eager step) and the step program's generation (the second
+    # step), together, against eager steps measured on a model of their own.
     first = PerSample(weights, biases, points, labels)
-    _, first_seconds = timed(first.step, 0)
+    _, first_seconds = timed(lambda: (first.step(0), first.step(1)))
     eager_probe = Tracegrad(weights, biases, points, labels)
     eager_seconds = statistics.median(timed(eager_probe.step, k)[1] for k in range(5))
 
@@ -164,7 +170,7 @@ def main():
                       f"{per_step / floors['numpy']:.2f}x", f"{gap:.1e}")  # fmt: skip
     console.print(table)
     console.print(
-        f"first call of the per-sample step (trace + compile + one step): {first_seconds * 1e3:.1f} ms "
+        f"first two calls of the per-sample step (trace + compile + two steps): {first_seconds * 1e3:.1f} ms "
         f"= {first_seconds / eager_seconds:.2f} eager steps ({eager_seconds * 1e3:.1f} ms each)"
     )
 
