@@ -96,7 +96,7 @@ def main():
         table.add_column(heading, justify="left" if heading == "workload" else "right")
     for item in items:
         table.add_row(item["workload"], *cells(item))
-    console = Console(width=120)
+    console = Console(width=140)
     console.print(table)
     console.print(NOTE)
 
