@@ -386,7 +386,7 @@ def _binary(op):
             y = other.data
             b = other
         else:
-            y = _number(other)
+            y = other if other.__class__ is float else _number(other)
             if y is None:
                 return op(self, other) if isinstance(other, Value) else NotImplemented
             b = None
@@ -423,7 +423,7 @@ def _reflected(op):
     constant = op.constant
 
     def method(self, other):
-        x = _number(other)
+        x = other if other.__class__ is float else _number(other)
         if x is None:
             return NotImplemented
         y = self.data
@@ -820,6 +820,191 @@ def _value_exponent_refused(base, exponent, arg):
 
 _pow_method = _binary(_POW)
 
+# `+ - *` once more, with their arithmetic and their constant local derivatives
+# written inline: they make most of the nodes of a graph, and a call to the
+# forward, to the derivative rule and to `_number` cost as much as the rest.
+# Each handles a Value or a float on the other side and a finite result; every
+# other case (an int or another number type, a Value subclass, a result that is
+# not finite) goes to the general method made from the declaration, which
+# gives the same node. `tests/test_primitives.py` holds them to the
+# declarations.
+_add_general = _binary(_ADD)
+_radd_general = _reflected(_ADD)
+_sub_general = _binary(_SUB)
+_rsub_general = _reflected(_SUB)
+_mul_general = _binary(_MUL)
+_rmul_general = _reflected(_MUL)
+
+
+def _add(self, other):
+    if other.__class__ is Value:
+        out = self.data + other.data
+        if out - out == 0.0:  # finite (inf - inf and nan - nan are nan)
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _ADD
+                node._a = self
+                node._b = other
+                node._da = 1.0
+                node._db = 1.0
+                return node
+            return _in_mode(node, _ADD, (self, other), (1.0, 1.0), None)
+    elif other.__class__ is float:
+        out = self.data + other
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _ADD
+                node._a = self
+                node._b = None
+                node._da = 1.0
+                node._db = other
+                return node
+            return _in_mode(node, _ADD, (self,), (1.0,), (None, other))
+    return _add_general(self, other)
+
+
+def _radd(self, other):
+    if other.__class__ is float:
+        out = other + self.data
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _ADD
+                node._a = self
+                node._b = _NUMBER_FIRST
+                node._da = 1.0
+                node._db = other
+                return node
+            return _in_mode(node, _ADD, (self,), (1.0,), (other, None))
+    return _radd_general(self, other)
+
+
+def _sub(self, other):
+    if other.__class__ is Value:
+        out = self.data - other.data
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _SUB
+                node._a = self
+                node._b = other
+                node._da = 1.0
+                node._db = -1.0
+                return node
+            return _in_mode(node, _SUB, (self, other), (1.0, -1.0), None)
+    elif other.__class__ is float:
+        out = self.data - other
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _SUB
+                node._a = self
+                node._b = None
+                node._da = 1.0
+                node._db = other
+                return node
+            return _in_mode(node, _SUB, (self,), (1.0,), (None, other))
+    return _sub_general(self, other)
+
+
+def _rsub(self, other):
+    if other.__class__ is float:
+        out = other - self.data
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _SUB
+                node._a = self
+                node._b = _NUMBER_FIRST
+                node._da = -1.0
+                node._db = other
+                return node
+            return _in_mode(node, _SUB, (self,), (-1.0,), (other, None))
+    return _rsub_general(self, other)
+
+
+def _mul(self, other):
+    if other.__class__ is Value:
+        x = self.data
+        y = other.data
+        out = x * y
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _MUL
+                node._a = self
+                node._b = other
+                node._da = y
+                node._db = x
+                return node
+            return _in_mode(node, _MUL, (self, other), (y, x), None)
+    elif other.__class__ is float:
+        out = self.data * other
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _MUL
+                node._a = self
+                node._b = None
+                node._da = other
+                node._db = other
+                return node
+            return _in_mode(node, _MUL, (self,), (other,), (None, other))
+    return _mul_general(self, other)
+
+
+def _rmul(self, other):
+    if other.__class__ is float:
+        out = other * self.data
+        if out - out == 0.0:
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            if not active or current_mode() is RECORDING:
+                node._op = _MUL
+                node._a = self
+                node._b = _NUMBER_FIRST
+                node._da = other
+                node._db = other
+                return node
+            return _in_mode(node, _MUL, (self,), (other,), (other, None))
+    return _rmul_general(self, other)
+
 
 class Value:
     """One scalar node of a computation graph.
@@ -930,12 +1115,12 @@ class Value:
     __hash__ = object.__hash__
 
     # The ops, each made from its declaration above.
-    __add__ = _binary(_ADD)
-    __radd__ = _reflected(_ADD)
-    __sub__ = _binary(_SUB)
-    __rsub__ = _reflected(_SUB)
-    __mul__ = _binary(_MUL)
-    __rmul__ = _reflected(_MUL)
+    __add__ = _named(_add, _ADD)
+    __radd__ = _named(_radd, _ADD)
+    __sub__ = _named(_sub, _SUB)
+    __rsub__ = _named(_rsub, _SUB)
+    __mul__ = _named(_mul, _MUL)
+    __rmul__ = _named(_rmul, _MUL)
     __truediv__ = _binary(_DIV)
     __rtruediv__ = _reflected(_DIV)
     __mod__ = _binary(_MOD)

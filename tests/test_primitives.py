@@ -13,13 +13,15 @@ public ops by inspecting `Value` and `autograd`, fails when one has no row.
 """
 
 import math
+import operator
 import random
+import re
 from collections import namedtuple
 
 import pytest
 
 import autograd
-from autograd import Value, atan2, gradcheck, maximum, minimum, topological_order, total, weighted_sum
+from autograd import Value, atan2, gradcheck, maximum, minimum, no_grad, topological_order, total, weighted_sum
 from autograd.value import Op, forward_at, op_arguments, op_display
 
 VALUE = "value"  # a Value operand: a parent, and one of gradcheck's variables
@@ -409,3 +411,40 @@ def test_detach_gives_a_constant_with_the_same_data():
     z = d * x
     z.backward()
     assert x.grad == 2.25  # no gradient flows through the detached factor
+
+
+def _shape(node):
+    """Everything a node records, floats by their bits (repr), for comparing two ways of making it."""
+    return (
+        repr(node.data),
+        node.op,
+        node.parents,
+        tuple(map(repr, node.local_grads)),
+        tuple(repr(a) if not isinstance(a, Value) else a for a in op_arguments(node)),
+        op_display(node),
+    )
+
+
+@pytest.mark.parametrize("symbol", ["+", "-", "*"])
+@pytest.mark.parametrize(
+    "left, right",
+    [("x", "y"), ("x", 0.375), ("x", 3), (0.375, "x"), (3, "x"), ("x", "x"), ("x", 1e308), (-1e308, "x")],
+)
+def test_the_inline_arithmetic_makes_the_node_its_declaration_makes(symbol, left, right):
+    # + - * have their arithmetic written inline for speed; the op's declaration,
+    # called directly, is the reference (floats, ints, a repeated operand, overflow).
+    x, y = Value(1.25e308 if 1e308 in (left, right) or -1e308 in (left, right) else 1.25, label="x"), Value(-0.5)
+    operands = [x if a == "x" else y if a == "y" else a for a in (left, right)]
+    method = {"+": operator.add, "-": operator.sub, "*": operator.mul}[symbol]
+    declared = next(row for row in TABLE if row.op == symbol)
+    op = getattr(Value, declared.method).op
+    try:
+        expected = _shape(op(*operands))
+    except autograd.DomainError as error:
+        with pytest.raises(autograd.DomainError, match=re.escape(str(error))):
+            method(*operands)
+        return
+    assert _shape(method(*operands)) == expected
+    with no_grad():
+        made = method(*operands)
+    assert (made.data, made.parents, made.op) == (float(expected[0]), (), "")
