@@ -99,44 +99,58 @@ def topological_order(root):
 def _marked_order(root):
     """`topological_order` with its marks in `_g`: `_OPEN`, then -0.0 once emitted. Holds the lock.
 
-    A node whose parents are all seen when it is opened is emitted at once
-    (the loop would pop it next anyway). On any exception every mark is taken
-    away again.
+    The same post-order, written for speed: a node is popped, and when its
+    only unseen parent is its first (the chain of an unrolled loop) the loop
+    walks down to it at once instead of pushing it and popping it again; a
+    node with no unseen parent is emitted at once. (Method calls, not bound
+    methods in locals: CPython 3.11 specializes `list.append` only so.) On
+    any exception every mark is taken away again.
     """
     order = []
-    emit = order.append
     stack = [root]
-    push = stack.append
-    pop = stack.pop
     node = root
     try:
         while stack:
-            node = stack[-1]
+            node = stack.pop()
             mark = node._g
-            if mark is None:
-                node._g = _OPEN
+            if mark is _OPEN:  # on top again: its parents are done
+                node._g = -0.0
+                order.append(node)
+                continue
+            if mark is not None:  # pushed twice and done since
+                continue
+            while True:
                 a = node._a
                 if a is not None:
-                    if a._g is None:
-                        push(a)
                     b = node._b
                     if b and b._g is None:
-                        push(b)
+                        node._g = _OPEN
+                        stack.append(node)
+                        if a._g is None:
+                            stack.append(a)
+                        stack.append(b)
+                        break
+                    if a._g is None:
+                        node._g = _OPEN
+                        stack.append(node)
+                        node = a
+                        continue
                 else:
                     parents = node._b
                     if parents:
+                        opened = False
                         for parent in parents:
                             if parent._g is None:
-                                push(parent)
-                if stack[-1] is node:
-                    pop()
-                    node._g = -0.0
-                    emit(node)
-            else:
-                pop()
-                if mark is _OPEN:
-                    node._g = -0.0
-                    emit(node)
+                                if not opened:
+                                    node._g = _OPEN
+                                    stack.append(node)
+                                    opened = True
+                                stack.append(parent)
+                        if opened:
+                            break
+                node._g = -0.0
+                order.append(node)
+                break
     except BaseException:
         node._g = None
         _unmark(order)
