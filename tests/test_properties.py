@@ -23,6 +23,7 @@ where |numeric| >= 1 was 1.1e-9 / 2.4e-9, so every entry passed with a margin of
 a 1% error fails (last test).
 """
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -122,19 +123,12 @@ def usable(tree, point):
 property_settings = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.parametrize("order", [1, 2])
 @property_settings
-@given(expressions, points)
-def test_random_graphs_pass_gradcheck_order_1(tree, point):
+@given(tree=expressions, point=points)
+def test_random_graphs_pass_gradcheck(order, tree, point):
     assume(usable(tree, point))
-    report = gradcheck(as_function(tree), point, eps=EPS, atol=ATOL, rtol=RTOL, order=1)
-    assert report, tree
-
-
-@property_settings
-@given(expressions, points)
-def test_random_graphs_pass_gradcheck_order_2(tree, point):
-    assume(usable(tree, point))
-    report = gradcheck(as_function(tree), point, eps=EPS, atol=ATOL, rtol=RTOL, order=2)
+    report = gradcheck(as_function(tree), point, eps=EPS, atol=ATOL, rtol=RTOL, order=order)
     assert report, tree
 
 
