@@ -6,8 +6,8 @@ compiled to WebAssembly, run on `wasmtime`) makes `.svg` work from a plain pip
 install; it renders SVG, which `viz.raster` (resvg) turns into `.png`, so
 only `.pdf` needs the system one. Choose with `backend=` ("auto", "system",
 "embedded") or the environment variable TRACEGRAD_GRAPHVIZ; the argument
-wins. Imports `viz.embedded` and `viz.raster` only, so that `viz.dot` can show
-its drawings in notebooks through the same renderer as `render`.
+wins. Imports `viz.embedded` and `viz.raster` only, so that `viz.digraph` can
+show drawings in notebooks through the same renderer as `render`.
 """
 
 import os

@@ -3,7 +3,7 @@
 Owns picking the output format from a file's suffix, writing files atomically
 (by `autograd.files.write_atomically`) and the notebook `Drawing`. Which
 Graphviz draws (the system `dot` when it is on PATH, otherwise the embedded
-one, so `.svg` works from a plain pip install; `.png` and `.pdf` need the
+one, so `.svg` and `.png` work from a plain pip install; `.pdf` needs the
 system one) is `viz.backend`'s, and `backend=` ("auto", "system",
 "embedded") or the environment variable TRACEGRAD_GRAPHVIZ chooses it; the
 argument wins. Imports `autograd.files`, `viz.dot` (and so `autograd`) and
