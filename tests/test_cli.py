@@ -159,6 +159,18 @@ def test_the_top_level_help_has_examples(capsys):
         assert command in out
 
 
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("command", [[], ["example"], ["train"], ["draw"], ["gradcheck"]])
+def test_help_fits_the_terminal_and_keeps_its_examples_as_written(capsys, monkeypatch, command, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    out = capsys.readouterr().out
+    too_long = [line for line in out.splitlines() if len(line) > columns]
+    assert not too_long, too_long
+    assert "example" in out and "\n  tracegrad " in out or "\nexample: tracegrad " in out
+
+
 @pytest.mark.parametrize("command", ["example", "train", "draw", "gradcheck"])
 def test_every_option_has_help_and_every_default_is_stated(command):
     for action in build_parser()._subparsers._group_actions[0].choices[command]._actions:

@@ -29,7 +29,7 @@ import threading
 from autograd import AnomalyError, DomainError
 from nn import ArgumentError
 from viz.cli import draw, example, train
-from viz.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, value_options
+from viz.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, HelpFormatter, UsageError, value_options
 from viz.expression import ExpressionError
 from viz.render import GraphvizNotFoundError, RenderError
 
@@ -45,11 +45,11 @@ USER_ERRORS = (
 )
 
 EXAMPLES = """examples:
-  tracegrad                                        the worked example, step by step
+  tracegrad                                  the worked example, step by step
   tracegrad example --order published --explain w1
   tracegrad train moons --layers 16,16 --epochs 100 --save moons.json
   tracegrad draw 'tanh(x*w + b)' x=0.5 w=-1 b=0.2 -o neuron.svg
-  tracegrad gradcheck 'relu(x)' x=0                exit code 1: relu has a kink at 0
+  tracegrad gradcheck 'relu(x)' x=0          exit code 1: relu has a kink at 0
 
 'tracegrad COMMAND --help' shows a command's options and their defaults."""
 
@@ -80,7 +80,7 @@ def build_parser():
             "'tracegrad --steps 5'), runs the worked example."
         ),
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action=_Version, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")

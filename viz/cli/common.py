@@ -8,6 +8,7 @@ import argparse
 import math
 import os
 import signal
+import textwrap
 import threading
 from contextlib import contextmanager
 from itertools import pairwise
@@ -84,13 +85,39 @@ def option(*flags, **settings):
 _TAKE_NO_VALUE = {"store_true", "store_false", "store_const", "count", "help", "version"}
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, with the prose of a description or epilog refilled to the terminal's width.
+
+    A paragraph (lines between blank lines) is running text and is wrapped
+    anew, so a narrow terminal gets no overlong lines; a paragraph with an
+    indented line, or one that starts with "example" or ends with ":", is a
+    layout (examples, a list of defaults) and is kept as written.
+    """
+
+    def _fill_text(self, text, width, indent):
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            lines = paragraph.splitlines()
+            kept = (
+                any(line.startswith(" ") for line in lines)
+                or paragraph.startswith("example")
+                or paragraph.rstrip().endswith(":")
+            )
+            if kept:
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                text = " ".join(lines)
+                paragraphs.append(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
 def add_command(commands, name, options, run, **settings):
     """Add the subcommand `name` with its declared `options`, run by `run(args)`; `settings` go to argparse.
 
     Each option's help ends with its default, read from the declaration (so
     the two cannot disagree) unless the help already says what it is.
     """
-    parser = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **settings)
+    parser = commands.add_parser(name, formatter_class=HelpFormatter, **settings)
     for declared in options:
         arguments = dict(declared.settings)
         shown = _default_text(arguments.get("default"))

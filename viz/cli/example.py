@@ -210,6 +210,6 @@ def add_parser(commands):
         ),
         epilog=(
             "example: tracegrad example --order published --explain w1 --out graph.svg\n"
-            "         tracegrad example --html steps.html   (then open steps.html in a browser)"
+            "         tracegrad example --html steps.html   (then open it in a browser)"
         ),
     )

@@ -224,7 +224,7 @@ def add_parser(commands):
         epilog=(
             "example: tracegrad train moons --layers 16,16 --epochs 100 --save moons.json\n"
             "         tracegrad train digits --save digits.json\n"
-            "         tracegrad train seeds --reproduce-tutorial   (the wheat-seeds tutorial's table)\n\n"
+            "         tracegrad train seeds --reproduce-tutorial   (the tutorial's table)\n\n"
             "defaults of the shipped sets:\n  " + tables.describe_defaults()
         ),
     )
