@@ -1,8 +1,8 @@
 """Compiled training: `TrainStep` (forward, backward and update as one generated program) and fit's `CompiledStep`.
 
 Owns `TrainStep` and `CompiledStep`. Imports `math` from the standard library,
-`autograd` (`jit` and the program parts it generates) and `nn.optim`; numpy
-only inside the `backend="numpy"` path, lazily; never `viz`.
+`autograd` (`jit` and the program parts it generates), `nn.checks` and
+`nn.optim`; numpy only inside the `backend="numpy"` path, lazily; never `viz`.
 
 `TrainStep(fn, optimizer, l2=...)` is a training step compiled whole: `fn`
 (one example's loss, closing over the parameters) is traced by `autograd.jit`,

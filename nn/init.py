@@ -1,6 +1,6 @@
 """Initialisation schemes applied to a built model: `fan_in_uniform`, PyTorch's default for linear layers.
 
-Imports the standard library, `autograd` and nn's own modules; never `viz`.
+Imports `math` and `random` from the standard library, `nn.layers` and `nn.module`; never `viz`.
 
 nn's layers start as micrograd's do, weights uniform in [-1, 1]. With many
 inputs (the digits' 64 pixels) that puts tanh and sigmoid neurons deep in

@@ -1,7 +1,7 @@
 """Loss functions: lists of Values and numbers in, one Value out.
 
 Owns `squared_error`, `mse`, `hinge`, `binary_cross_entropy` and
-`cross_entropy`. Imports `autograd` (`Value`, `total`) and `nn.checks`; never
+`cross_entropy`. Imports `autograd` (`Value`, `maximum`, `total`) and `nn.checks`; never
 `viz`. Every loss checks its arguments and says what it expected: a wrong kind
 of argument (not a list, not a number) raises `TypeError`, a wrong value
 (unequal or zero lengths, labels out of range) `nn.checks.ArgumentError`.

@@ -1,6 +1,6 @@
 """Scoring a classifier: `predict_classes`, `accuracy`, `confusion_matrix`.
 
-Imports the standard library, `autograd` and nn's own modules; never `viz`.
+Imports `autograd` (`Value`, `no_grad`) and `nn.checks`; never `viz`.
 """
 
 from autograd import Value, no_grad

@@ -2,8 +2,8 @@
 
 Owns the loop that ties a model, a loss, an optimizer and a data set together.
 Imports `dataclasses` from the standard library, `autograd` (`Value`,
-`no_grad`, `total`, `weighted_sum`) and `nn.checks`, `nn.losses`, `nn.module`,
-`nn.optim`; never `viz`.
+`no_grad`, `total`, `weighted_sum`) and `nn.checks`, `nn.compiled`, `nn.losses`,
+`nn.module`, `nn.optim`; never `viz`.
 
 `loss` is named, because the name also says how a prediction is read off the
 model's outputs and so how accuracy is counted:
