@@ -17,14 +17,22 @@ d root/d child x d child/d node, with each d root/d child from one backward pass
 import math
 
 from autograd import Value, grad
-from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, partial_name, printable
+from viz.names import (
+    DEFAULT_DIGITS,
+    TIMES,
+    check_digits,
+    format_number,
+    node_names,
+    partial_name,
+    printable,
+    sum_pieces,
+)
 from viz.walk import fed_by, reading_order
 
 DEFAULT_MAX_PATHS = 64
 DEFAULT_WIDTH = 100  # columns: fits a 100-column terminal
 # Listing paths costs one line entry per factor; past this many factors in all, fall back too.
 _MAX_FACTORS = 2000
-_TIMES = " × "
 
 
 def _paths(root, node, downstream):
@@ -59,7 +67,7 @@ def _columns(names, numbers, width, indent=""):
     blocks = [[]]
     used = len(indent) + 4
     for cell in cells:
-        extra = cell[2] + (len(_TIMES) if blocks[-1] else 0)
+        extra = cell[2] + (len(TIMES) if blocks[-1] else 0)
         if blocks[-1] and used + extra > width:
             blocks.append([])
             used = len(indent) + 4
@@ -68,8 +76,8 @@ def _columns(names, numbers, width, indent=""):
         used += extra
     lines = []
     for index, block in enumerate(blocks):
-        top = _TIMES.join(name.ljust(size) for name, _, size in block).rstrip()
-        bottom = _TIMES.join(number.ljust(size) for _, number, size in block).rstrip()
+        top = TIMES.join(name.ljust(size) for name, _, size in block).rstrip()
+        bottom = TIMES.join(number.ljust(size) for _, number, size in block).rstrip()
         if index == 0:
             lines += [f"{indent}    {top}", f"{indent}  = {bottom}"]
         else:
@@ -141,15 +149,6 @@ def _chain(path, start, names):
             pieces.append(f" -[operand {position + 1}]-> {_in_chain(names[child])}")
         else:
             pieces.append(f" -> {_in_chain(names[child])}")
-    return pieces
-
-
-def _sum(numbers, digits):
-    """`a + b - c` as pieces (`a`, ` + b`, ` - c`), each number formatted."""
-    pieces = [format_number(numbers[0], digits)]
-    for number in numbers[1:]:
-        sign = "-" if math.copysign(1.0, number) < 0 else "+"
-        pieces.append(f" {sign} {format_number(abs(number), digits)}")
     return pieces
 
 
@@ -292,7 +291,7 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS, w
             lines += _wrap(f"{partial} = {format_number(total, digits)}  (one path, so nothing to add)", width)
         else:
             pieces = [
-                *_sum(products, digits),
+                *sum_pieces(products, digits),
                 f" = {format_number(total, digits)}",
                 f"  (the sum over the {count} paths)",
             ]
@@ -309,7 +308,8 @@ def explain(root, node, *, digits=DEFAULT_DIGITS, max_paths=DEFAULT_MAX_PATHS, w
         products, step_lines = _one_step_lines(root, node, order, downstream, names, digits, width)
         total = math.fsum(products)
         lines += [*step_lines, ""]
-        lines += _fill([*_sum(products, digits), f" = {format_number(total, digits)}"], width, f"{partial} = ", "    ")
+        pieces = [*sum_pieces(products, digits), f" = {format_number(total, digits)}"]
+        lines += _fill(pieces, width, f"{partial} = ", "    ")
     scale = math.fsum(abs(product) for product in products)
     lines += _check_lines(root, node, total, scale, names, digits, width)
     return "\n".join(lines)

@@ -18,6 +18,7 @@ back to its op and position, `neg#17`, the last resort. Every step is bounded,
 so naming a graph costs time linear in its size.
 """
 
+import math
 import re
 
 from autograd import Value
@@ -28,6 +29,7 @@ NAME_LIMIT = 28  # characters: past this an expression name is cut short with `�
 _MAX_DEPTH = 3  # anonymous operands nested at most this deep in a name
 _SHOWN_TERMS = 2  # a sum of more terms shows its first two, `…` and its last
 _ELLIPSIS = "…"
+TIMES = " × "  # between the factors of a product, in explanations and the stepper page
 
 # Binding strength, to know where an operand needs brackets.
 _SUM, _PRODUCT, _NEGATION, _POWER, _ATOM = 1, 2, 3, 4, 5
@@ -39,6 +41,15 @@ _FUNCTION_NAMES = {"sigmoid": "σ"}
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _ATOM_TEXT = re.compile(r"[\w.#′']+\Z")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def sum_pieces(numbers, digits):
+    """`a + b - c` as pieces (`a`, ` + b`, ` - c`), each number formatted."""
+    pieces = [format_number(numbers[0], digits)]
+    for number in numbers[1:]:
+        sign = "-" if math.copysign(1.0, number) < 0 else "+"
+        pieces.append(f" {sign} {format_number(abs(number), digits)}")
+    return pieces
 
 
 def format_number(x, digits=DEFAULT_DIGITS):

@@ -7,16 +7,14 @@ of the step it is on. The backward pass is run here, from a seed of 1, in
 the order and with the arithmetic of `Value.backward()`, so after the last
 step every gradient on the page is bit for bit the `.grad` a single
 `backward()` leaves. Also the page's size budget, `DEFAULT_MAX_NODES`.
-Imports `autograd`, `viz.explain` (how a sum is written), `viz.names` and
-`viz.walk`; never the CLI.
+Imports `autograd`, `viz.names` and `viz.walk`; never the CLI.
 """
 
 import math
 
 from autograd import Value, topological_order
 from autograd.value import op_arguments
-from viz.explain import _TIMES, _sum
-from viz.names import DEFAULT_DIGITS, check_digits, format_number, node_names, partial_name
+from viz.names import DEFAULT_DIGITS, TIMES, check_digits, format_number, node_names, partial_name, sum_pieces
 from viz.walk import count_nodes, edge_id, node_id, reading_order
 
 # Past this many nodes a page is refused: its drawing is unreadable, its steps
@@ -200,7 +198,7 @@ class _Writer:
         accumulated = (
             f"{target} = {self.number(product)} (its first contribution)"
             if first
-            else f"{target} = {''.join(_sum([before, product], self.digits))} = {self.number(after)}"
+            else f"{target} = {''.join(sum_pieces([before, product], self.digits))} = {self.number(after)}"
         )
         twice = child.parents.count(parent) > 1
         via = f" (operand {position + 1} of {len(child.parents)}: {self.names[child]} uses it twice)" if twice else ""
@@ -217,7 +215,7 @@ class _Writer:
             "target": self.ids[parent],
             "edge": self.edge(child, position),
             "sentence": sentence,
-            "formula": [f"{target} += {_TIMES.join(names)}", f"= {_TIMES.join(numbers)} = {self.number(product)}"],
+            "formula": [f"{target} += {TIMES.join(names)}", f"= {TIMES.join(numbers)} = {self.number(product)}"],
             "details": [
                 ["gradient from above", f"{from_above} = {self.number(upstream)}"],
                 ["local derivative", f"{here} = {self.number(local)}"],
