@@ -268,7 +268,7 @@ class TrainStep:
         programs = function._programs
         data = self._data
         position = self._position
-        inputs = {}  # program -> its parameter list as numbers
+        inputs = {}  # id of a program's parameter list -> its numbers (the programs keep the lists alive)
         sums = _RunningSums()
         values = []
         append = values.append
@@ -277,9 +277,11 @@ class TrainStep:
             for program in programs.get(key, ()):
                 if program.eager:
                     return None
-                numbers = inputs.get(program)
+                # Traces with equal parameter lists share one list object (one per class index, say):
+                # their numbers are gathered once per batch.
+                numbers = inputs.get(id(program.params))
                 if numbers is None:
-                    numbers = inputs[program] = [
+                    numbers = inputs[id(program.params)] = [
                         data[position[leaf]] if leaf in position else leaf.data for leaf in program.params
                     ]
                 try:
