@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import viz.dot
 import viz.walk
-from autograd import Value, total
+from autograd import Value, topological_order, total
 from viz import render, to_dot
 from viz.dot import DRAWING_DIGITS
 from viz.render import render_source
@@ -181,6 +181,21 @@ def test_node_ids_are_stable():
     second = to_dot(small_graph()[-1]).source
     assert first == second
     assert first == to_dot(small_graph()[-1]).source
+
+
+def test_the_reading_order_is_the_engines_set_of_nodes_with_first_operands_first():
+    # Why the drawing keeps its own order: the engine's post-order visits the last operand first
+    # (the order its backward pass sums in), a drawing reads left to right, i1 before i2.
+    from nn.worked_example import labelled_graph
+
+    graph = labelled_graph()
+    root = graph["E_total"]
+    order, engines = viz.walk.reading_order(root), topological_order(root)
+    assert set(order) == set(engines) and len(order) == len(engines) and order[-1] is root
+    position = {node: index for index, node in enumerate(order)}
+    assert all(position[parent] < position[node] for node in order for parent in node.parents)
+    for first, second in [("i1", "i2"), ("w1", "w2"), ("E_o1", "E_o2"), ("b1", "b2")]:
+        assert position[graph[first]] < position[graph[second]], (first, second)
 
 
 def test_every_node_and_edge_has_an_svg_id_that_follows_from_the_graph():

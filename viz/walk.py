@@ -68,7 +68,10 @@ def reading_order(root):
     A topological order like `autograd.topological_order`, but the depth-first
     walk takes each node's parents in argument order, so the first input comes
     first (i1 before i2, E_o1 before E_o2). Graphviz keeps that order within a
-    rank, and node ids and names (`#7`) are positions in it. Iterative.
+    rank, and node ids and names (`#7`) are positions in it. Iterative. The
+    engine's order takes the last operand first, which is the order its
+    backward pass sums in; making one walk serve both would change either the
+    drawings or the last bits of every gradient.
     """
     order = []
     done = set()
