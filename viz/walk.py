@@ -70,8 +70,8 @@ def reading_order(root):
     first (i1 before i2, E_o1 before E_o2). Graphviz keeps that order within a
     rank, and node ids and names (`#7`) are positions in it. Iterative. The
     engine's order takes the last operand first, which is the order its
-    backward pass sums in; making one walk serve both would change either the
-    drawings or the last bits of every gradient.
+    backward pass sums in; making one walk serve both would change the
+    drawings, or the order (and so possibly the last bits) of gradient sums.
     """
     order = []
     done = set()
