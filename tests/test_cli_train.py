@@ -163,6 +163,29 @@ def test_load_says_from_which_epoch_the_run_continues_and_save_adds_them_up(caps
     assert "weights loaded from w5.json (trained 5 epochs on xor, not circles); training continues with epoch 6" in out
 
 
+def test_a_continued_run_counts_its_epochs_on_in_the_bar_and_when_interrupted(capsys, tmp_path, monkeypatch):
+    common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
+    code, _, err = run(capsys, *common, "--epochs", "2", "--save", "w.json")
+    assert code == 0, err
+    code, out, err = run(capsys, *common, "--epochs", "3", "--load", "w.json")
+    assert code == 0, err
+    assert "epoch 5/5" in out
+    real_fit = train_command.fit
+
+    def fit_interrupted_in_the_second_epoch(*args, callback, **kwargs):
+        def report(epoch):
+            callback(epoch)
+            raise KeyboardInterrupt
+
+        return real_fit(*args, callback=report, **kwargs)
+
+    monkeypatch.setattr(train_command, "fit", fit_interrupted_in_the_second_epoch)
+    code, _, err = run(capsys, *common, "--epochs", "3", "--load", "w.json", "--save", "w3.json")
+    assert code == 130
+    assert "interrupted at epoch 4 of 5; keeping the weights after epoch 3 (1 finished in this run)" in err
+    assert json.loads((tmp_path / "w3.json").read_text(encoding="utf-8"))["epochs"] == 3
+
+
 def test_load_of_an_old_file_says_the_epochs_are_unknown_and_save_keeps_them_unknown(capsys, tmp_path):
     common = ["train", "xor", "--samples", "12", "--layers", "4", "--seed", "3"]
     code, _, err = run(capsys, *common, "--epochs", "2", "--save", "w.json")

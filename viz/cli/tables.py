@@ -101,9 +101,11 @@ def run(args, train_with_progress, out):
         f"seed {args.seed}",
         soft_wrap=True,
     )
-    history, interrupted = train_with_progress(model, x_train, y_train, "cross_entropy", optimizer, args, rng, out)
+    history, interrupted = train_with_progress(
+        model, x_train, y_train, "cross_entropy", optimizer, args, rng, out, earlier_epochs
+    )
     if interrupted:
-        training_run.say_interrupted(history, args)
+        training_run.say_interrupted(history, args, earlier_epochs)
     predicted = predict_classes(model, x_test)
     if history:
         last = history[-1]

@@ -104,26 +104,34 @@ OPTIONS = (
 DEFAULTS = {"samples": 100, "layers": [16, 16], "activation": "relu", "lr": 0.05, "epochs": 100}
 
 
-def _train(model, inputs, targets, loss, optimizer, args, rng, out):
-    """Run `fit` under a progress bar; returns (history, interrupted), the model at its last finished epoch."""
+def _train(model, inputs, targets, loss, optimizer, args, rng, out, earlier_epochs=0):
+    """Run `fit` under a progress bar; returns (history, interrupted), the model at its last finished epoch.
+
+    The bar counts epochs on from `earlier_epochs` (those of loaded weights; None when unknown, counted from 0).
+    """
     history = []
     finished = model.state_dict()  # the weights after the last finished epoch, kept if Ctrl-C stops one midway
     interrupted = False
     columns = (
-        TextColumn("epoch {task.completed}/{task.total}"),
+        TextColumn("epoch {task.fields[epoch]}"),
         BarColumn(),
         TextColumn("loss {task.fields[loss]}  accuracy {task.fields[accuracy]}"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=out, transient=False) as progress:
-        task = progress.add_task("train", total=args.epochs, loss="-", accuracy="-")
+        before = earlier_epochs or 0
+
+        def counted(done):
+            return f"{before + done}/{before + args.epochs}"
+
+        task = progress.add_task("train", total=args.epochs, epoch=counted(0), loss="-", accuracy="-")
 
         def report(epoch):
             nonlocal finished
             finished = model.state_dict()
             history.append(epoch)
             accuracy = "-" if epoch.accuracy is None else f"{epoch.accuracy:.0%}"
-            progress.update(task, advance=1, loss=f"{epoch.loss:.4f}", accuracy=accuracy)
+            progress.update(task, advance=1, epoch=counted(len(history)), loss=f"{epoch.loss:.4f}", accuracy=accuracy)
 
         try:
             fit(
@@ -183,10 +191,10 @@ def run_train(args):
         f"lr {args.lr}, {args.epochs} epochs, seed {args.seed}",
         soft_wrap=True,
     )
-    history, interrupted = _train(model, inputs, targets, loss, optimizer, args, rng, out)
+    history, interrupted = _train(model, inputs, targets, loss, optimizer, args, rng, out, earlier_epochs)
     with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
         if interrupted:
-            training_run.say_interrupted(history, args)
+            training_run.say_interrupted(history, args, earlier_epochs)
         if history:
             last = history[-1]
             accuracy = "n/a" if last.accuracy is None else f"{last.accuracy:.1%}"

@@ -47,12 +47,19 @@ def optimizer(args, parameters):
     return SGD(parameters, lr=args.lr, momentum=args.momentum)
 
 
-def say_interrupted(history, args):
-    """The line Ctrl-C prints on stderr: where training stopped and which weights are kept."""
+def say_interrupted(history, args, earlier_epochs=0):
+    """The line Ctrl-C prints on stderr: where training stopped and which weights are kept.
+
+    Epochs are counted on from those of loaded weights, as the --load line and the bar count them.
+    """
     done = len(history)
+    before = earlier_epochs or 0
+    kept = f"the {done} finished epoch{'' if done == 1 else 's'}"
+    if before:
+        kept = f"epoch {before + done} ({done} finished in this run)"
     print(
-        f"tracegrad train: training interrupted at epoch {min(done + 1, args.epochs)} of {args.epochs}; "
-        f"keeping the weights after the {done} finished epoch{'' if done == 1 else 's'}",
+        f"tracegrad train: training interrupted at epoch {before + min(done + 1, args.epochs)} of "
+        f"{before + args.epochs}; keeping the weights after {kept}",
         file=sys.stderr,
     )
 
