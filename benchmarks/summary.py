@@ -70,7 +70,7 @@ def cells(item):
     )
 
 
-HEADINGS = ("workload", "floats", "tracegrad", "micrograd 0.1.0", "target", "met")
+HEADINGS = ("workload", "floats", "tracegrad (eager)", "micrograd 0.1.0", "target", "met")
 NOTE = (
     "Medians of the process's CPU time (unless the benchmarks ran with --clock wall). A training step is "
     "forward + backward + update; chains and sums are build + backward. Memory per node is tracemalloc's "
