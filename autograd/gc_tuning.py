@@ -25,7 +25,9 @@ sight, so full collections no longer walk them. Leaving, normally or by an
 exception, restores exactly what was there: the three thresholds, whether the
 collector was enabled, and `gc.unfreeze()` if this block froze. If objects are
 frozen already when the block starts (the program called `gc.freeze()`), the
-block freezes nothing, so that leaving can restore that state as it was.
+block freezes nothing, so that leaving can restore that state as it was; code
+inside a block that froze should not call `gc.freeze()` itself (leaving
+unfreezes everything, as `gc.unfreeze()` does).
 Reference cycles made inside the block are still collected, only less often;
 `threshold=0` switches automatic collection off for the block (memory held
 by cycles then grows until it ends). Blocks nest, and one instance can be
