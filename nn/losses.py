@@ -1,7 +1,8 @@
 """Loss functions: lists of Values and numbers in, one Value out.
 
-Owns `squared_error`, `mse`, `hinge`, `binary_cross_entropy` and
-`cross_entropy`. Imports `autograd` (`Value`, `maximum`, `total`) and `nn.checks`; never
+Owns `squared_error`, `mse`, `hinge`, `binary_cross_entropy`,
+`cross_entropy` and `one_hot_cross_entropy`. Imports `autograd` (`Value`,
+`maximum`, `total`, `weighted_sum`) and `nn.checks`; never
 `viz`. Every loss checks its arguments and says what it expected: a wrong kind
 of argument (not a list, not a number) raises `TypeError`, a wrong value
 (unequal or zero lengths, labels out of range) `nn.checks.ArgumentError`.
@@ -10,7 +11,7 @@ Sums are one `total` node. A loss labels its result and each example's term
 `explain` from their expression.
 """
 
-from autograd import Value, maximum, total
+from autograd import Value, maximum, total, weighted_sum
 from nn.checks import ArgumentError, as_number, as_value, check_count, check_sequence, shown
 
 _BIGGEST = 1.7976931348623157e308  # the largest finite float: -_BIGGEST <= x <= _BIGGEST is isfinite(x)
@@ -132,12 +133,36 @@ def cross_entropy(logits, target_index):
             f"got {shown(target_index)}"
         )
     logits = [_value(z, f"cross_entropy: logits[{index}]") for index, z in enumerate(logits)]
+    log_sum, shifted = _shifted_log_sum(logits)
+    # -(z_t - m) + log_sum, which is log_sum - (z_t - m) exactly, with log_sum as the last parent: the backward
+    # pass then orders the whole graph by log_sum's sum, whatever the target, as one_hot_cross_entropy's does.
+    return _labelled(-shifted[target_index] + log_sum, "cross_entropy")
+
+
+def one_hot_cross_entropy(logits, one_hot):
+    """`cross_entropy(logits, t)` with the class given as data: `one_hot` is k numbers or Values, 1 at t, 0 elsewhere.
+
+    The picked logit is `weighted_sum(one_hot, shifted)` instead of
+    `shifted[t]`, so a trace (`autograd.jit`) takes the class as an input and
+    one program serves every class. Its numbers are `cross_entropy`'s bit for
+    bit: the weighted sum adds exact zeros to z_t - m; backward gives z_t - m
+    the same -g, and every other z_j - m an extra (-g) * 0.0, which is -0.0
+    for a positive seed g (a mean's 1/n) and vanishes (-0.0 + c == c). For a
+    negative seed it is +0.0, which can turn a -0.0 gradient into +0.0: the
+    sign of a zero, nothing else. The checks are the caller's (nn's compiled
+    training step builds `one_hot` from a class index checked by `cross_entropy`).
+    """
+    log_sum, shifted = _shifted_log_sum(logits)
+    return _labelled(-weighted_sum(one_hot, shifted) + log_sum, "cross_entropy")
+
+
+def _shifted_log_sum(logits):
+    """`(log sum_j e^(z_j - m), [z_j - m])` with m = max_j z_j made by `maximum` ops."""
     largest = logits[0]
     for z in logits[1:]:
         largest = maximum(largest, z)
     shifted = [z - largest for z in logits]
-    log_sum = _labelled(total([s.exp() for s in shifted]).log(), "log Σ exp")
-    return _labelled(log_sum - shifted[target_index], "cross_entropy")
+    return _labelled(total([s.exp() for s in shifted]).log(), "log Σ exp"), shifted
 
 
 def _labelled(value, label):
