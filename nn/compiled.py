@@ -1,7 +1,8 @@
 """Compiled training: `TrainStep` (forward, backward and update as one generated program) and fit's `CompiledStep`.
 
 Owns `TrainStep` and `CompiledStep`. Imports `math` from the standard library,
-`autograd` (`jit` and the program parts it generates), `nn.checks` and
+`autograd` (`jit` and the program parts it generates, `no_grad`, `total`),
+`nn.checks`, `nn.losses` (`cross_entropy`, `one_hot_cross_entropy`) and
 `nn.optim`; numpy only inside the `backend="numpy"` path, lazily; never `viz`.
 
 `TrainStep(fn, optimizer, l2=...)` is a training step compiled whole: `fn`
@@ -42,9 +43,10 @@ optimizer stepping eagerly.
 
 import math
 
-from autograd import CompiledFunction, jit
+from autograd import CompiledFunction, jit, no_grad, total
 from autograd.jit import CONSTANTS
 from nn.checks import ArgumentError, as_number, finite_nonnegative, shown
+from nn.losses import cross_entropy, one_hot_cross_entropy
 from nn.optim import SGD, Adam
 
 BACKENDS = ("python", "numpy")
@@ -488,7 +490,11 @@ class CompiledStep:
         self.loss = loss
         self.batch_loss = batch_loss
         self.backend = backend
-        self.function = jit(self._example, static_argnums=(1,))
+        # cross_entropy's class is data (a one-hot input): one trace serves every class. The other losses'
+        # targets are static (each distinct target is traced on its own; binary_cross_entropy branches on it).
+        self.one_hot = loss == "cross_entropy"
+        self._one_hots = None  # class index -> its one-hot tuple, once the number of classes is known
+        self.function = jit(self._one_hot_example) if self.one_hot else jit(self._example, static_argnums=(1,))
         self.optimizer = optimizer
         self.l2 = l2
         parameters = model.parameters()
@@ -511,13 +517,37 @@ class CompiledStep:
             raise NotCompilableError(f"the {self.loss} loss is not a mean of terms")
         return terms, [*terms.parents, *outputs]
 
+    def _one_hot_example(self, inputs, one_hot):
+        """One example of cross_entropy with its class as a one-hot input: as `_example` returns it."""
+        outputs = self.output_list(self.model(inputs))
+        if len(outputs) != len(one_hot):
+            raise NotCompilableError("the model's number of outputs changed")
+        terms = total([one_hot_cross_entropy(outputs, one_hot)])
+        return terms, [*terms.parents, *outputs]
+
+    def _class_columns(self, inputs, targets):
+        """The batch's class indices as one-hot tuples, each checked as `cross_entropy` checks it (its errors)."""
+        one_hots = self._one_hots
+        if one_hots is None:
+            with no_grad():
+                count = len(self.output_list(self.model(inputs[0])))
+            one_hots = self._one_hots = [tuple(float(j == k) for j in range(count)) for k in range(count)]
+        count = len(one_hots)
+        columns = []
+        for t in targets:
+            if t.__class__ is not int or not 0 <= t < count:
+                cross_entropy([0.0] * count, t)  # the eager loss's TypeError or ArgumentError; or t is an int
+                t = int(t)
+            columns.append(one_hots[t])
+        return columns
+
     def run(self, inputs, targets):
         """Forward, backward and update over one batch: `(objective, outputs of each example as floats)`.
 
         The objective is the data loss plus the L2 penalty, before the update,
         as the eager step's `objective.data`.
         """
-        targets = [_hashable(t) for t in targets]
+        targets = self._class_columns(inputs, targets) if self.one_hot else [_hashable(t) for t in targets]
         per_example = [len(t) if isinstance(t, tuple) else 1 for t in targets] if self.loss == "mse" else None
         count = sum(per_example) if per_example else len(targets)
         if self.train_step is not None:

@@ -3,11 +3,15 @@
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import nn.compiled
 from autograd import Value, jit
-from nn import MLP, SGD, Adam, fit, two_moons
+from nn import MLP, SGD, Adam, fit, load_iris, two_moons
 from nn import worked_example as example
-from nn.losses import squared_error
+from nn.checks import ArgumentError
+from nn.losses import cross_entropy, one_hot_cross_entropy, squared_error
 
 
 def train(compiled, *, loss="hinge", l2=0.0, batch_size=None, activation="relu", optimizer="sgd", epochs=8):
@@ -122,3 +126,91 @@ def test_the_worked_example_compiled_for_10000_steps_gives_the_published_digits(
     assert {name: params[name].data for name in example.INITIAL_WEIGHTS} == eager.weights
     assert error() == eager.error == pytest.approx(3.5101878e-05, rel=1e-7)  # the figure the README quotes
     assert error.traces == 1
+
+
+def bits(numbers):
+    """Numbers as their exact bits (so -0.0 and 0.0 differ, and NaN equals itself)."""
+    return [float(x).hex() for x in numbers]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-800.0, 800.0), min_size=1, max_size=12),
+    st.data(),
+    st.sampled_from([1.0, 1 / 32, 0.37, 3.0, -1.0, -0.25]),
+)
+def test_cross_entropy_with_the_class_as_data_is_cross_entropy_bit_for_bit(logits, data, seed):
+    """The compiled step's form (the picked logit a weighted sum with a one-hot): value and gradients, bit for bit."""
+    target = data.draw(st.integers(0, len(logits) - 1))
+    if data.draw(st.booleans()):
+        logits = [logits[0]] * len(logits)  # ties: the maximum splits its gradient
+    eager = [Value(z) for z in logits]
+    one_hot = [Value(z) for z in logits]
+    a = cross_entropy(eager, target)
+    b = one_hot_cross_entropy(one_hot, [Value(float(j == target)) for j in range(len(logits))])
+    a.backward(seed)
+    b.backward(seed)
+    assert bits([a.data, *(z.grad for z in eager)]) == bits([b.data, *(z.grad for z in one_hot)])
+
+
+def spy_on_jit(monkeypatch):
+    """The CompiledFunctions nn.compiled makes, in a list."""
+    made = []
+
+    def recording(fn, **options):
+        made.append(jit(fn, **options))
+        return made[-1]
+
+    monkeypatch.setattr(nn.compiled, "jit", recording)
+    return made
+
+
+def train_classes(compiled, *, optimizer="adam", l2=0.0, epochs=3):
+    """A 4-8-3 tanh network on iris in batches of 16 (three classes): losses, accuracies, weights."""
+    points, labels = load_iris()
+    model = MLP(4, [8, 3], "tanh", "linear", rng=random.Random(7))
+    parameters = model.parameters()
+    step = SGD(parameters, 0.05, momentum=0.9) if optimizer == "sgd" else Adam(parameters, 0.01)
+    history = fit(model, points, labels, loss="cross_entropy", optimizer=step, epochs=epochs, batch_size=16,
+                  l2=l2, rng=random.Random(3), compiled=compiled)  # fmt: skip
+    return bits(x for r in history for x in (r.loss, r.accuracy)), bits(p.data for p in parameters)
+
+
+@pytest.mark.parametrize("settings", [{}, {"optimizer": "sgd", "l2": 1e-3}], ids=["adam", "sgd-l2"])
+def test_one_trace_trains_every_class_of_iris_bit_for_bit_with_eager(monkeypatch, settings):
+    made = spy_on_jit(monkeypatch)
+    compiled = train_classes(True, **settings)
+    assert compiled == train_classes(False, **settings)
+    (function,) = made
+    assert function.traces == 1 and function.eager_calls == 0  # three classes, one program
+
+
+def test_a_class_out_of_range_raises_the_eager_loss_error_where_eager_fit_does():
+    """The batches before the bad label train; its batch raises cross_entropy's error before updating anything."""
+    points, labels = load_iris()
+    left = {}
+    for compiled in (True, "numpy", False):
+        model = MLP(4, [5, 3], "tanh", "linear", rng=random.Random(7))
+        optimizer = Adam(model.parameters(), 0.01)
+        with pytest.raises(ArgumentError, match=r"target_index must be in 0\.\.2 for 3 logits, got 3"):
+            fit(model, points, [*labels[:100], 3, *labels[101:]], loss="cross_entropy", optimizer=optimizer,
+                epochs=1, batch_size=32, rng=random.Random(3), compiled=compiled)  # fmt: skip
+        left[compiled] = optimizer.steps, [p.data for p in model.parameters()]
+        with pytest.raises(TypeError, match="target_index must be an int"):
+            fit(model, points, [*labels[:-1], 1.0], loss="cross_entropy", optimizer=optimizer, epochs=1,
+                compiled=compiled)  # fmt: skip
+        assert left[compiled] == (optimizer.steps, [p.data for p in model.parameters()])
+    assert left[True] == left[False]
+    assert left["numpy"][0] == left[False][0] > 0
+    assert left["numpy"][1] == pytest.approx(left[False][1], rel=1e-9)
+
+
+def test_the_numpy_back_end_replays_a_batch_of_every_class_at_once(monkeypatch):
+    pytest.importorskip("numpy")
+    made = spy_on_jit(monkeypatch)
+    (eager_history, eager_weights) = train_classes(False)
+    (history, weights) = train_classes("numpy")
+    assert [float.fromhex(h) for h in history] == pytest.approx([float.fromhex(h) for h in eager_history], rel=1e-10)
+    assert [float.fromhex(w) for w in weights] == pytest.approx([float.fromhex(w) for w in eager_weights], rel=1e-9)
+    (function,) = made
+    assert function.traces == 1
