@@ -124,12 +124,16 @@ def _marked_order(root):
                 if a is not None:
                     b = node._b
                     if b and b._g is None:
-                        node._g = _OPEN
-                        stack.append(node)
-                        if a._g is None:
-                            stack.append(a)
-                        stack.append(b)
-                        break
+                        if b._a is None and not b._b:  # a leaf, next on top: emitted at once
+                            b._g = -0.0
+                            order.append(b)
+                        else:
+                            node._g = _OPEN
+                            stack.append(node)
+                            if a._g is None:
+                                stack.append(a)
+                            stack.append(b)
+                            break
                     if a._g is None:
                         node._g = _OPEN
                         stack.append(node)
@@ -138,15 +142,24 @@ def _marked_order(root):
                 else:
                     parents = node._b
                     if parents:
-                        opened = False
-                        for parent in parents:
+                        # From the last parent back (the order the stack would give them):
+                        # leaves are emitted at once up to the first parent with parents of its
+                        # own; it and every unseen parent before it go on the stack.
+                        rest = None
+                        for parent in reversed(parents):
                             if parent._g is None:
-                                if not opened:
-                                    node._g = _OPEN
-                                    stack.append(node)
-                                    opened = True
-                                stack.append(parent)
-                        if opened:
+                                if rest is not None:
+                                    rest.append(parent)
+                                elif parent._a is None and not parent._b:
+                                    parent._g = -0.0
+                                    order.append(parent)
+                                else:
+                                    rest = [parent]
+                        if rest is not None:
+                            node._g = _OPEN
+                            stack.append(node)
+                            rest.reverse()
+                            stack.extend(rest)
                             break
                 node._g = -0.0
                 order.append(node)

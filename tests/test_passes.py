@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from autograd import Value, grad, topological_order
+from autograd import Value, grad, topological_order, total, weighted_sum
 from autograd.graph import backprop
 
 
@@ -138,7 +138,7 @@ def _random_graph(rng, size):
     nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
     for _ in range(size):
         a, b = rng.choice(nodes), rng.choice(nodes)
-        kind = rng.randrange(5)
+        kind = rng.randrange(8)
         if kind == 0:
             nodes.append(a * b)
         elif kind == 1:
@@ -147,12 +147,18 @@ def _random_graph(rng, size):
             nodes.append(0.5 - a)
         elif kind == 3:
             nodes.append(a.tanh())
-        else:
+        elif kind == 4:
             nodes.append(a.leaky_relu(0.1) + b * a)
+        elif kind == 5:
+            nodes.append(a * Value(rng.uniform(-1, 1)))  # a new leaf as the second operand
+        elif kind == 6:
+            nodes.append(total([a, b, rng.choice(nodes), a]))
+        else:
+            nodes.append(weighted_sum([Value(0.5), rng.choice(nodes)], [a, b], Value(0.25)))
     return nodes[:3], nodes[-1]
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(40))
 def test_the_pass_visits_the_public_order_and_agrees_with_the_dict_pass(seed):
     rng = random.Random(seed)
     leaves, root = _random_graph(rng, 40)
