@@ -774,8 +774,11 @@ _MINIMUM = define_op(
 )
 
 
+_fsum = math.fsum
+
+
 def _sum_forward(*terms):
-    return math.fsum(terms)
+    return _fsum(terms)
 
 
 _SUM = define_op("sum", _sum_forward, lambda out, *terms: (1.0,) * len(terms), doc="sum_i v_i; d/dv_i = 1.")
@@ -1154,7 +1157,33 @@ class Value:
     leaky_relu.op = _LEAKY_RELU
 
     def __pow__(self, power):
-        if isinstance(power, Value) and not self.data > 0.0 and self.data == self.data:
+        if power.__class__ is float or power.__class__ is int:
+            # A number exponent with `_pow_forward` and `_pow_derivative` written out
+            # for the plain case (x != 0, p != 0, an integer p for x < 0, finite
+            # results): squares of errors are in every loss. Anything else, below.
+            x = self.data
+            try:
+                p = float(power)
+                if x != 0.0 and p != 0.0 and (x > 0.0 or p.is_integer()):
+                    out = x**p
+                    local = p * x ** (p - 1.0)
+                    if out - out == 0.0 and local - local == 0.0:
+                        node = _new_object(Value)
+                        node.data = out
+                        node.grad = 0.0
+                        node.label = ""
+                        node._g = None
+                        if not active or current_mode() is RECORDING:
+                            node._op = _POW
+                            node._a = self
+                            node._b = None
+                            node._da = local
+                            node._db = p
+                            return node
+                        return _in_mode(node, _POW, (self,), (local,), (None, p))
+            except (OverflowError, ZeroDivisionError):
+                pass  # the general method below says so, or gives the infinite slope
+        elif isinstance(power, Value) and not self.data > 0.0 and self.data == self.data:
             raise _value_exponent_refused(self, power, None)
         return _pow_method(self, power)
 
@@ -1308,6 +1337,32 @@ def total(values):
     terms = _as_values(values, "total")
     if not terms:
         raise ValueError("total: needs at least one value, got an empty sequence")
+    try:
+        out = _fsum([term.data for term in terms])  # the declaration's forward, without the call through it
+    except _FORWARD_ERRORS:
+        out = math.nan  # an overflow: the general path below says so
+    if out - out == 0.0 and (not active or current_mode() is RECORDING):
+        node = _new_object(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._g = None
+        node._op = _SUM
+        count = len(terms)
+        if count == 2:
+            node._a, node._b = terms
+            node._da = node._db = 1.0
+        elif count == 1:
+            node._a = terms[0]
+            node._b = None
+            node._da = 1.0
+            node._db = None
+        else:
+            node._a = None
+            node._b = terms
+            node._da = None
+            node._db = (1.0,) * count
+        return node
     return _apply_values(_SUM, terms)
 
 
@@ -1330,6 +1385,30 @@ def weighted_sum(weights, inputs, bias=None):
         parents += (bias if bias.__class__ is Value else _as_value(bias, "weighted_sum"),)
     if not parents:
         raise ValueError("weighted_sum: needs at least one weight or a bias, got neither")
+    if len(parents) > 2:
+        # The declaration's forward and derivative written out on the Values (a
+        # neuron's net input, made once per neuron and example): the same
+        # arithmetic in the same order, so the same bits.
+        out = 0.0
+        for weight, x in zip(weights, inputs):
+            out += weight.data * x.data
+        local = [x.data for x in inputs]
+        local += [weight.data for weight in weights]
+        if bias is not None:
+            out += parents[-1].data
+            local.append(1.0)
+        if out - out == 0.0 and (not active or current_mode() is RECORDING):
+            node = _new_object(Value)
+            node.data = out
+            node.grad = 0.0
+            node.label = ""
+            node._g = None
+            node._op = _WEIGHTED_SUM
+            node._a = None
+            node._b = parents
+            node._da = None
+            node._db = tuple(local)
+            return node
     return _apply_values(_WEIGHTED_SUM, parents)
 
 

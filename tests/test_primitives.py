@@ -448,3 +448,46 @@ def test_the_inline_arithmetic_makes_the_node_its_declaration_makes(symbol, left
     with no_grad():
         made = method(*operands)
     assert (made.data, made.parents, made.op) == (float(expected[0]), (), "")
+
+
+@pytest.mark.parametrize("base", [1.25, -1.25, 0.0, 3e200, -3e-200, math.inf, math.nan])
+@pytest.mark.parametrize("exponent", [2, 2.0, 3, -1, 0.5, -0.5, 0, 1e-3, 7.0, 2**80])
+def test_the_written_out_number_power_makes_the_node_its_declaration_makes(base, exponent):
+    x = Value(base, label="x")
+    try:
+        expected = _shape(Value.__pow__.op(x, exponent))
+    except autograd.DomainError as error:
+        with pytest.raises(autograd.DomainError, match=re.escape(str(error))):
+            x**exponent
+        return
+    assert _shape(x**exponent) == expected
+
+
+@pytest.mark.parametrize("count, bias", [(1, 0.25), (2, None), (2, -1.5), (3, 2.0), (5, None), (4, 1e308)])
+def test_the_written_out_weighted_sum_makes_the_node_its_declaration_makes(count, bias):
+    rng = random.Random(count)
+    weights = [Value(rng.uniform(-2, 2)) for _ in range(count)]
+    inputs = [Value(rng.uniform(-2, 2) * (1e308 if bias == 1e308 else 1.0)) for _ in range(count)]
+    bias_value = None if bias is None else Value(bias)
+    parents = [*weights, *inputs] + ([] if bias is None else [bias_value])
+    try:
+        expected = _shape(weighted_sum.op(*parents))
+    except autograd.DomainError as error:
+        with pytest.raises(autograd.DomainError, match=re.escape(str(error))):
+            weighted_sum(weights, inputs, bias_value)
+        return
+    assert _shape(weighted_sum(weights, inputs, bias_value)) == expected
+
+
+@pytest.mark.parametrize(
+    "terms", [[0.5], [0.5, -0.25], [0.1, 0.2, 0.3], [1e308, 1e308], [1e308, -1e308, 1.0], [math.nan, 1.0]]
+)
+def test_the_written_out_total_makes_the_node_its_declaration_makes(terms):
+    values = [Value(t) for t in terms]
+    try:
+        expected = _shape(total.op(*values))
+    except autograd.DomainError as error:
+        with pytest.raises(autograd.DomainError, match=re.escape(str(error))):
+            total(values)
+        return
+    assert _shape(total(values)) == expected
