@@ -21,13 +21,19 @@ def _lines(text):
     Graphviz decodes character references (`&#1;`, `&amp;`) in every label, so
     an `&` left alone would let a label write a raw control byte or a lone
     surrogate into the SVG, which no XML parser reads; escaped, it is drawn
-    as typed. Line breaks at the start and the end are dropped.
+    as typed. Blank lines (empty or only spaces and tabs) at the start and the
+    end are dropped.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Blank lines at the start or end would only push the text off centre, and the
-    # embedded Graphviz crashes on a record field that starts with a line break.
-    lines = text.strip("\n").split("\n")
-    return [printable(line.replace("\t", " ")).replace("&", "&amp;") for line in lines]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n")
+    # Blank lines at the start or end would only push the text off centre. And Graphviz
+    # drops the spaces that open a record field, so a first line of spaces is a field
+    # that starts with a line break: Graphviz draws it, but it corrupts its own memory
+    # doing so, and the next render in the same embedded instance traps.
+    while len(lines) > 1 and not lines[0].strip(" "):
+        del lines[0]
+    while len(lines) > 1 and not lines[-1].strip(" "):
+        del lines[-1]
+    return [printable(line).replace("&", "&amp;") for line in lines]
 
 
 def escape_record_field(text):
