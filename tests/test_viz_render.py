@@ -14,6 +14,7 @@ import pytest
 
 from autograd import Value
 from viz import Drawing, GraphvizNotFoundError, RenderError, draw, render, to_dot
+from viz.embedded import EmbeddedRenderError, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -252,3 +253,27 @@ def test_labels_with_leading_line_breaks_render_again_and_again(label, tmp_path,
     for name in ("a.svg", "b.svg"):
         document = render(y, tmp_path / name).read_text(encoding="utf-8")
         assert sum(1 for g in ET.fromstring(document).iter(f"{SVG}g") if g.get("class") == "node") == 2
+
+
+# Graphviz draws a record field that starts with a line break, but corrupts its own memory doing
+# so: on an instance kept from render to render, the next render trapped (an indirect call type
+# mismatch). tracegrad's labels never open a field so (viz/dot_text.py); raw DOT still can.
+_CORRUPTING_DOT = 'digraph g {\n\tn [shape=record label="\\nx|y"]\n}\n'
+
+
+def test_no_render_finished_failed_or_interrupted_changes_the_next():
+    plain = to_dot(neuron()).source
+    expected = render_svg(plain)
+    x = Value(0.5, label="x")
+    slow = x
+    for _ in range(400):
+        slow = slow + x
+    render_svg(_CORRUPTING_DOT)
+    assert render_svg(plain) == expected
+    assert render_svg(_CORRUPTING_DOT) == render_svg(_CORRUPTING_DOT)
+    with pytest.raises(EmbeddedRenderError, match="Failed to parse DOT source"):
+        render_svg("digraph g { a -> }")
+    assert render_svg(plain) == expected
+    with pytest.raises(EmbeddedRenderError, match=r"within 0\.5 seconds"):
+        render_svg(to_dot(slow, max_nodes=None).source, timeout=0.5)
+    assert render_svg(plain) == expected
