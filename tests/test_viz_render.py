@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import viz.embedded
 from autograd import Value
 from viz import Drawing, GraphvizNotFoundError, RenderError, draw, render, to_dot
 from viz.embedded import EmbeddedRenderError, render_svg
@@ -277,3 +278,15 @@ def test_no_render_finished_failed_or_interrupted_changes_the_next():
     with pytest.raises(EmbeddedRenderError, match=r"within 0\.5 seconds"):
         render_svg(to_dot(slow, max_nodes=None).source, timeout=0.5)
     assert render_svg(plain) == expected
+
+
+def test_a_crash_of_the_embedded_graphviz_is_reported_by_its_cause(monkeypatch):
+    # One instance kept across renders, as before each render had its own: the second render of
+    # the corrupting DOT traps, and the message names the trap, not the first line of its backtrace.
+    backend = viz.embedded._Backend()
+    session = backend._create_session()
+    monkeypatch.setattr(backend, "_create_session", lambda: session)
+    monkeypatch.setattr(viz.embedded, "_backend", backend)
+    render_svg(_CORRUPTING_DOT)
+    with pytest.raises(EmbeddedRenderError, match=r"drawing the graph 'g' \(1 node statements, 0 edges\): wasm trap: "):
+        render_svg(_CORRUPTING_DOT)

