@@ -823,7 +823,7 @@ def _value_exponent_refused(base, exponent, arg):
 
 _pow_method = _binary(_POW)
 
-# `+ - *` once more, with their arithmetic and their constant local derivatives
+# `+ - *` (and relu) once more, with their arithmetic and their local derivatives
 # written inline: they make most of the nodes of a graph, and a call to the
 # forward, to the derivative rule and to `_number` cost as much as the rest.
 # Each handles a Value or a float on the other side and a finite result; every
@@ -837,6 +837,35 @@ _sub_general = _binary(_SUB)
 _rsub_general = _reflected(_SUB)
 _mul_general = _binary(_MUL)
 _rmul_general = _reflected(_MUL)
+_relu_general = _unary(_RELU)
+
+
+def _relu(self):
+    """relu with `_RELU`'s forward and derivative written out (every hidden unit of a ReLU network)."""
+    x = self.data
+    if x > 0.0:
+        if x - x != 0.0:  # +inf: the general method
+            return _relu_general(self)
+        local = 1.0
+        out = x
+    elif x <= 0.0:
+        local = 0.0
+        out = 0.0
+    else:  # nan
+        return _relu_general(self)
+    node = _new_object(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._g = None
+    if not active or current_mode() is RECORDING:
+        node._op = _RELU
+        node._a = self
+        node._b = None
+        node._da = local
+        node._db = None
+        return node
+    return _in_mode(node, _RELU, (self,), (local,), None)
 
 
 def _add(self, other):
@@ -1134,7 +1163,7 @@ class Value:
     log = _unary(_LOG)
     tanh = _unary(_TANH)
     sigmoid = _unary(_SIGMOID)
-    relu = _unary(_RELU)
+    relu = _named(_relu, _RELU)
     sin = _unary(_SIN)
     cos = _unary(_COS)
     tan = _unary(_TAN)

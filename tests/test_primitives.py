@@ -491,3 +491,12 @@ def test_the_written_out_total_makes_the_node_its_declaration_makes(terms):
             total(values)
         return
     assert _shape(total(values)) == expected
+
+
+@pytest.mark.parametrize("x", [2.5, 1e-300, -1.0, 0.0, -0.0, math.inf, -math.inf, math.nan])
+def test_the_written_out_relu_makes_the_node_its_declaration_makes(x):
+    value = Value(x)
+    assert _shape(value.relu()) == _shape(Value.relu.op(value))
+    with no_grad():
+        made = value.relu()
+    assert made.parents == () and repr(made.data) == repr(Value.relu.op(value).data)
