@@ -201,6 +201,10 @@ class CompiledFunction:
                 key.append(None)
                 flat.append(float(arg))
             elif isinstance(arg, (list, tuple)) or (hasattr(arg, "__len__") and not isinstance(arg, (str, bytes))):
+                if _FLOATS.issuperset(map(type, arg)):  # floats only (a data set's rows): taken as they are
+                    flat.extend(arg)
+                    key.append(len(arg))
+                    continue
                 for item in arg:
                     if not _is_number(item):
                         raise TypeError(
@@ -265,6 +269,7 @@ class CompiledFunction:
         return inputs, call_args
 
 
+_FLOATS = frozenset((float,))
 _GUARD_FAILED = "guard failed"
 _EAGER_ONCE = "eager once"
 
