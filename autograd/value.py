@@ -823,7 +823,7 @@ def _value_exponent_refused(base, exponent, arg):
 
 _pow_method = _binary(_POW)
 
-# `+ - *` (and relu) once more, with their arithmetic and their local derivatives
+# `+ - *` (and relu, tanh, sigmoid) once more, with their arithmetic and their local derivatives
 # written inline: they make most of the nodes of a graph, and a call to the
 # forward, to the derivative rule and to `_number` cost as much as the rest.
 # Each handles a Value or a float on the other side and a finite result; every
@@ -838,6 +838,10 @@ _rsub_general = _reflected(_SUB)
 _mul_general = _binary(_MUL)
 _rmul_general = _reflected(_MUL)
 _relu_general = _unary(_RELU)
+_tanh_general = _unary(_TANH)
+_sigmoid_general = _unary(_SIGMOID)
+_math_tanh = math.tanh
+_math_exp = math.exp
 
 
 def _relu(self):
@@ -866,6 +870,51 @@ def _relu(self):
         node._db = None
         return node
     return _in_mode(node, _RELU, (self,), (local,), None)
+
+
+def _tanh(self):
+    """tanh with `_TANH`'s forward and derivative written out (the activation of most small networks)."""
+    out = _math_tanh(self.data)
+    if out - out != 0.0:  # nan: the general method
+        return _tanh_general(self)
+    node = _new_object(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._g = None
+    if not active or current_mode() is RECORDING:
+        node._op = _TANH
+        node._a = self
+        node._b = None
+        node._da = 1.0 - out * out
+        node._db = None
+        return node
+    return _in_mode(node, _TANH, (self,), (1.0 - out * out,), None)
+
+
+def _sigmoid_method(self):
+    """sigmoid with `_SIGMOID`'s forward (`_sigmoid_forward`) and derivative written out."""
+    x = self.data
+    if x >= 0.0:
+        out = 1.0 / (1.0 + _math_exp(-x))
+    else:
+        z = _math_exp(x)
+        out = z / (1.0 + z)
+    if out - out != 0.0:  # nan: the general method
+        return _sigmoid_general(self)
+    node = _new_object(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._g = None
+    if not active or current_mode() is RECORDING:
+        node._op = _SIGMOID
+        node._a = self
+        node._b = None
+        node._da = out * (1.0 - out)
+        node._db = None
+        return node
+    return _in_mode(node, _SIGMOID, (self,), (out * (1.0 - out),), None)
 
 
 def _add(self, other):
@@ -1161,8 +1210,8 @@ class Value:
     __abs__ = _unary(_ABS)
     exp = _unary(_EXP)
     log = _unary(_LOG)
-    tanh = _unary(_TANH)
-    sigmoid = _unary(_SIGMOID)
+    tanh = _named(_tanh, _TANH)
+    sigmoid = _named(_sigmoid_method, _SIGMOID)
     relu = _named(_relu, _RELU)
     sin = _unary(_SIN)
     cos = _unary(_COS)

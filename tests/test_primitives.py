@@ -493,10 +493,12 @@ def test_the_written_out_total_makes_the_node_its_declaration_makes(terms):
     assert _shape(total(values)) == expected
 
 
-@pytest.mark.parametrize("x", [2.5, 1e-300, -1.0, 0.0, -0.0, math.inf, -math.inf, math.nan])
-def test_the_written_out_relu_makes_the_node_its_declaration_makes(x):
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("x", [2.5, 1e-300, -1.0, 0.0, -0.0, 0.3, -0.7, 40.0, -800.0, math.inf, -math.inf, math.nan])
+def test_the_written_out_activations_make_the_node_their_declaration_makes(name, x):
     value = Value(x)
-    assert _shape(value.relu()) == _shape(Value.relu.op(value))
+    op = getattr(Value, name).op
+    assert _shape(getattr(value, name)()) == _shape(op(value))
     with no_grad():
-        made = value.relu()
-    assert made.parents == () and repr(made.data) == repr(Value.relu.op(value).data)
+        made = getattr(value, name)()
+    assert made.parents == () and repr(made.data) == repr(op(value).data)
