@@ -49,7 +49,7 @@ optimizer stepping eagerly.
 
 import math
 
-from autograd import CompiledFunction, jit, no_grad, total
+from autograd import CompiledFunction, Value, jit, no_grad, total
 from autograd.jit import CONSTANTS
 from nn.checks import ArgumentError, as_number, finite_nonnegative, shown
 from nn.losses import cross_entropy, one_hot_cross_entropy
@@ -570,11 +570,16 @@ class CompiledStep:
         self.loss = loss
         self.batch_loss = batch_loss
         self.backend = backend
-        # cross_entropy's class is data (a one-hot input): one trace serves every class. The other losses'
-        # targets are static (each distinct target is traced on its own; binary_cross_entropy branches on it).
+        # cross_entropy's class (a one-hot input) and mse's targets are data: one trace serves every target.
+        # hinge's and binary_cross_entropy's labels are static (two values; binary_cross_entropy branches on it).
         self.one_hot = loss == "cross_entropy"
         self._one_hots = None  # class index -> its one-hot tuple, once the number of classes is known
-        self.function = jit(self._one_hot_example) if self.one_hot else jit(self._example, static_argnums=(1,))
+        if self.one_hot:
+            self.function = jit(self._one_hot_example)
+        elif loss == "mse":
+            self.function = jit(self._example)
+        else:
+            self.function = jit(self._example, static_argnums=(1,))
         self.optimizer = optimizer
         self.l2 = l2
         parameters = model.parameters()
@@ -627,7 +632,12 @@ class CompiledStep:
         The objective is the data loss plus the L2 penalty, before the update,
         as the eager step's `objective.data`.
         """
-        targets = self._class_columns(inputs, targets) if self.one_hot else [_hashable(t) for t in targets]
+        if self.one_hot:
+            targets = self._class_columns(inputs, targets)
+        elif self.loss == "mse":
+            targets = _regression_targets(targets)
+        else:
+            targets = [_hashable(t) for t in targets]
         per_example = [len(t) if isinstance(t, tuple) else 1 for t in targets] if self.loss == "mse" else None
         count = sum(per_example) if per_example else len(targets)
         if self.train_step is not None:
@@ -658,8 +668,34 @@ class CompiledStep:
             self.train_step.reload()
 
     def abandon(self):
-        """Stop using the compiled step (fit trains eagerly from here): nothing is synced any more."""
+        """Stop using the compiled step (fit trains eagerly from here): the model synced, then nothing any more."""
+        if self.train_step is not None:
+            self.train_step.sync()  # the batches trained so far are in the step's buffer
         self.train_step = None
+
+
+def _regression_targets(targets):
+    """mse's targets as fit's eager loss checks them (its errors), as floats or tuples of floats, for a trace.
+
+    A Value target (it may be trained) is not data a trace can take: NotCompilableError, and fit trains eagerly.
+    """
+    index = 0
+    column = []
+    for target in targets:
+        if isinstance(target, (list, tuple)):
+            numbers = []
+            for x in target:
+                if isinstance(x, Value):
+                    raise NotCompilableError("a Value among mse's targets")
+                numbers.append(as_number(x, f"mse: targets[{index}]"))
+                index += 1
+            column.append(tuple(numbers))
+        else:
+            if isinstance(target, Value):
+                raise NotCompilableError("a Value among mse's targets")
+            column.append(as_number(target, f"mse: targets[{index}]"))
+            index += 1
+    return column
 
 
 def _hashable(target):

@@ -79,8 +79,9 @@ def fit(
     step is compiled (`nn.TrainStep`: the update runs inside the replayed
     program, and the model is written back after each epoch, before the
     callback, and when fit returns or is interrupted); another optimizer
-    steps eagerly after each replayed batch. cross_entropy's class is an
-    input of the trace (a one-hot), so one trace serves every class. "numpy"
+    steps eagerly after each replayed batch. cross_entropy's class (a
+    one-hot) and mse's targets are inputs of the trace, so one trace serves
+    every class and every target. "numpy"
     replays whole batches with numpy as matrix products: it agrees to
     rounding, not bit for bit, and is several times faster for batches of 16
     and more through layers of ten neurons and more (the digits). False

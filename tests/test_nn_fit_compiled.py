@@ -218,3 +218,45 @@ def test_the_numpy_back_end_replays_a_batch_of_every_class_at_once(monkeypatch):
     assert [float.fromhex(w) for w in weights] == pytest.approx([float.fromhex(w) for w in eager_weights], rel=1e-9)
     (function,) = made
     assert function.traces == 1
+
+
+def regression(targets_as, compiled, optimizer="adam"):
+    """mse on continuous targets (each one distinct), in batches of 20: losses and weights as bits."""
+    rng = random.Random(0)
+    points = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(100)]
+    targets = [targets_as(x[0] * x[1] + 0.1 * rng.random(), x[0] - x[1]) for x in points]
+    outputs = 1 if not isinstance(targets[0], list) else 2
+    model = MLP(2, [8, outputs], "tanh", rng=random.Random(1))
+    parameters = model.parameters()
+    step = SGD(parameters, 0.1, momentum=0.5) if optimizer == "sgd" else Adam(parameters, 0.01)
+    history = fit(model, points, targets, loss="mse", optimizer=step, epochs=3, batch_size=20,
+                  rng=random.Random(2), l2=1e-4, compiled=compiled)  # fmt: skip
+    return bits(r.loss for r in history), bits(p.data for p in parameters)
+
+
+@pytest.mark.parametrize("targets_as", [lambda a, b: a, lambda a, b: [a, b]], ids=["number", "list"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_continuous_mse_targets_are_data_one_trace_bit_for_bit_with_eager(monkeypatch, targets_as, optimizer):
+    made = spy_on_jit(monkeypatch)
+    assert regression(targets_as, True, optimizer) == regression(targets_as, False, optimizer)
+    (function,) = made
+    assert function.traces == 1  # a hundred distinct targets, one program
+
+
+def test_a_bad_mse_target_raises_the_eager_loss_error_and_a_value_target_trains_eagerly():
+    points = [[0.1 * k, -0.05 * k] for k in range(10)]
+    for compiled in (True, False):
+        model = MLP(2, [3, 1], "tanh", rng=random.Random(1))
+        with pytest.raises(TypeError, match=r"mse: targets\[3\] must be a number, got str"):
+            fit(model, points, [0.5, 0.1, 0.2, "x", *[0.0] * 6], loss="mse", optimizer=SGD(model.parameters(), 0.1),
+                epochs=1, compiled=compiled)  # fmt: skip
+    runs = []
+    points = [[0.1 * k, -0.05 * k] for k in range(40)]
+    for compiled in (True, False):
+        model = MLP(2, [3, 1], "tanh", rng=random.Random(1))
+        # One Value target (it may be trained): the compiled step trains up to its batch, then fit goes on eagerly.
+        targets = [Value(0.3) if k == 37 else 0.01 * k for k in range(40)]
+        history = fit(model, points, targets, loss="mse", optimizer=SGD(model.parameters(), 0.1), epochs=3,
+                      batch_size=5, rng=random.Random(4), compiled=compiled)  # fmt: skip
+        runs.append((bits(r.loss for r in history), bits(p.data for p in model.parameters())))
+    assert runs[0] == runs[1]
