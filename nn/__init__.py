@@ -11,6 +11,8 @@ Standard library and `autograd` only; never imports `viz`.
 - `nn.datasets`: `two_moons`, `circles`, `xor`, `spirals` (at most `MAX_SAMPLES` points)
 - `nn.training`: `fit`, `evaluate`
 - `nn.compiled`: `TrainStep` (forward, backward and SGD/Adam update compiled into one replayed program)
+  (`nn.compiled_update`: its update programs; `nn.compiled_numpy`: its numpy step;
+  `nn.compiled_fit`: `fit`'s compiled step)
 - `nn.loaders`: `load_seeds`, `load_iris`, `load_digits` (data files shipped in `nn/data/`)
 - `nn.functional`: `softmax`
 - `nn.metrics`: `predict_classes`, `accuracy`, `confusion_matrix`

@@ -2,7 +2,7 @@
 
 Owns the loop that ties a model, a loss, an optimizer and a data set together.
 Imports `dataclasses` from the standard library, `autograd` (`Value`,
-`no_grad`, `total`, `weighted_sum`) and `nn.checks`, `nn.compiled`, `nn.losses`,
+`no_grad`, `total`, `weighted_sum`) and `nn.checks`, `nn.compiled_fit`, `nn.losses`,
 `nn.module`, `nn.optim`; never `viz`.
 
 `loss` is named, because the name also says how a prediction is read off the
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from autograd import Value, no_grad, total, weighted_sum
 from nn.checks import ArgumentError, check_count, check_rng, check_sequence, finite_nonnegative, shown
-from nn.compiled import CompiledStep, NotCompilableError
+from nn.compiled_fit import CompiledStep, NotCompilableError
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
 from nn.module import Module
 from nn.optim import Optimizer

@@ -9,8 +9,9 @@ with relative imports resolved, is held against the rules:
   (autograd/jit_numpy.py), which `import autograd` never loads
   (tests/test_jit_numpy.py checks that in a fresh interpreter);
 - nn imports only the standard library, autograd and itself (never viz), but
-  for the numpy back end of its compiled training step (nn/compiled.py,
-  inside `backend="numpy"` only; `import nn` loads no numpy either);
+  for the numpy back end of its compiled training step (nn/compiled_numpy.py,
+  which nn/compiled.py imports inside `backend="numpy"` only; `import nn`
+  loads no numpy either);
 - viz imports neither the examples, benchmarks nor tests, and only the CLI
   itself (viz/cli/ and viz/__main__.py) may import the CLI (nothing under it does).
 """
@@ -24,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD_LIBRARY = frozenset(sys.stdlib_module_names)
 # module -> the third-party package it may import, lazily
-OPTIONAL_FAST_PATHS = {"autograd.jit_numpy": {"numpy"}, "nn.compiled": {"numpy"}}
+OPTIONAL_FAST_PATHS = {"autograd.jit_numpy": {"numpy"}, "nn.compiled_numpy": {"numpy"}}
 CLI = "viz.cli"
 CLI_MODULES = {CLI, "viz.__main__"}  # `python -m viz` is the CLI too
 

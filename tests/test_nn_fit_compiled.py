@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn.compiled
+import nn.compiled_fit
 from autograd import Value, jit
 from nn import MLP, SGD, Adam, fit, load_iris, two_moons
 from nn import worked_example as example
@@ -154,14 +155,14 @@ def test_cross_entropy_with_the_class_as_data_is_cross_entropy_bit_for_bit(logit
 
 
 def spy_on_jit(monkeypatch):
-    """The CompiledFunctions nn.compiled makes, in a list."""
+    """The CompiledFunctions fit's compiled step (nn.compiled_fit) makes, in a list."""
     made = []
 
     def recording(fn, **options):
         made.append(jit(fn, **options))
         return made[-1]
 
-    monkeypatch.setattr(nn.compiled, "jit", recording)
+    monkeypatch.setattr(nn.compiled_fit, "jit", recording)
     return made
 
 
