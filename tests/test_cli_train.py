@@ -142,6 +142,40 @@ def test_the_bounds_are_stated_in_the_help(capsys):
     assert "{" + ",".join(ACTIVATIONS) + "}" in text  # the choices are nn's own
 
 
+def _weights(path):
+    saved = json.loads(path.read_text(encoding="utf-8"))["parameters"]
+    return [saved[name] for name in sorted(saved)]
+
+
+@pytest.mark.parametrize(("flags", "kind"), [((), True), (("--eager",), False), (("--numpy",), "numpy")])
+def test_each_step_flag_reaches_fit_and_trains_the_same_numbers(capsys, tmp_path, monkeypatch, flags, kind):
+    seen = []
+
+    def recording_fit(*args, **settings):
+        seen.append(settings["compiled"])
+        return train_command_fit(*args, **settings)
+
+    train_command_fit = train_command.fit
+    monkeypatch.setattr(train_command, "fit", recording_fit)
+    argv = ["train", "xor", "--samples", "24", "--layers", "8", "--epochs", "5", "--batch-size", "8", "--seed", "2"]
+    code, _, err = run(capsys, *argv, "--eager", "--save", "eager.json")
+    assert code == 0, err
+    code, _, err = run(capsys, *argv, *flags, "--save", "run.json")
+    assert code == 0, err
+    assert seen == [False, kind]
+    eager, replayed = _weights(tmp_path / "eager.json"), _weights(tmp_path / "run.json")
+    if kind == "numpy":  # matrix products sum in another order: rounding, not bits
+        assert max(abs(a - b) for a, b in zip(eager, replayed, strict=True)) < 1e-9
+    else:
+        assert replayed == eager
+
+
+def test_eager_and_numpy_together_are_a_usage_error(capsys):
+    code, _, err = run(capsys, "train", "xor", "--eager", "--numpy", "--epochs", "1")
+    assert code == 2
+    assert "--eager and --numpy exclude each other" in err and len(err.strip().splitlines()) == 1
+
+
 def test_the_weight_count_is_the_models(capsys):
     # The bound is checked on a count made before the MLP exists: it must be the MLP's own.
     model = MLP(2, [3, 4, 1], rng=random.Random(0))
