@@ -384,7 +384,7 @@ def test_tracegrad_draw_view_network_of_an_expression_falls_back_to_the_graph(tm
 
 PICTURE = Path(__file__).resolve().parent.parent / "docs" / "worked_example_network.svg"
 REGENERATE = (
-    "TRACEGRAD_GRAPHVIZ=embedded .venv/bin/tracegrad example --steps 1 --view network "
+    "TRACEGRAD_GRAPHVIZ=embedded .venv/bin/tracegrad example --steps 1 --view network --digits 9 "
     "--out docs/worked_example_network.svg"
 )
 
