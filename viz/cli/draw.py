@@ -34,7 +34,8 @@ TABLE_DIGITS = 9  # significant digits in the table unless --digits says otherwi
 _EXPRESSION = option(
     "expression",
     metavar="EXPR",
-    help=f"an expression in the variables, e.g. 'log(1 + exp(-y*s))'; + - * / **, unary -, and {', '.join(FUNCTIONS)}",
+    help="an expression in the variables, e.g. 'log(1 + exp(-y*s))'; + - * / %% **, unary -, and "
+    + ", ".join(FUNCTIONS),
 )
 _ASSIGNMENTS = option("assignments", metavar="NAME=VALUE", nargs="*", help="a value for each variable, e.g. x=0.5")
 _ANOMALY = option(
