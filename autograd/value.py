@@ -1286,7 +1286,17 @@ class Value:
     def backward(self, gradient=1.0):
         """Add d(self)/d(node) * gradient into `.grad` of every node self depends on."""
         if gradient.__class__ is not float:
-            gradient = _to_float(gradient)
+            try:
+                gradient = _to_float(gradient)
+            except TypeError:
+                raise TypeError(
+                    f"backward: gradient must be a number, not {type(gradient).__name__}: {gradient!r} "
+                    f"(at {_describe(self)})"
+                ) from None
+            except ValueError:
+                raise ValueError(
+                    f"backward: gradient {gradient!r} is too large for a float (at {_describe(self)})"
+                ) from None
         accumulate(self, gradient)
 
 

@@ -168,3 +168,15 @@ def test_the_pass_visits_the_public_order_and_agrees_with_the_dict_pass(seed):
     _, by_dict = backprop(root, 1.0, lambda node: node.local_grads)
     assert found == by_dict
     assert [g.data for g in grad(root, leaves)] == [found.get(leaf, 0.0) for leaf in leaves]
+
+
+def test_a_gradient_that_is_no_number_is_named_as_backwards_argument():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    with pytest.raises(TypeError, match=r"^backward: gradient must be a number, not str: 'a' \(at 6\.0\)$"):
+        y.backward("a")
+    x.label = "loss"
+    too_large = r"^backward: gradient 10{400} is too large for a float \(at 2\.0 \(label 'loss'\)\)$"
+    with pytest.raises(ValueError, match=too_large):
+        x.backward(10**400)
+    assert (x.grad, y.grad) == (0.0, 0.0)  # nothing was added

@@ -78,6 +78,11 @@ class Option(NamedTuple):
     settings: dict
 
 
+def epochs_text(count):
+    """`1 epoch`, `5 epochs`."""
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
+
 def option(*flags, **settings):
     return Option(flags, settings)
 

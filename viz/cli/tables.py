@@ -32,6 +32,7 @@ from viz.cli.common import (
     EXIT_OK,
     UsageError,
     check_size,
+    epochs_text,
     interrupts_deferred,
     option,
 )
@@ -96,10 +97,9 @@ def run(args, train_with_progress, out):
     earlier_epochs = training_run.load_weights(model, args, out)
     optimizer = training_run.optimizer(args, model.parameters())
     out.print(
-        f"training {escape(repr(model))} on {len(x_train)} {args.dataset} rows ({len(x_test)} held out): "
-        f"cross_entropy, {args.optimizer} lr {args.lr}, {args.epochs} epochs, batches of {args.batch_size}, "
-        f"seed {args.seed}",
-        soft_wrap=True,
+        f"training {escape(repr(model))} on {len(x_train)} {args.dataset} rows ({len(x_test)} held out):\n"
+        f"  cross_entropy, {args.optimizer} lr {args.lr}, {epochs_text(args.epochs)}, batches of {args.batch_size}, "
+        f"seed {args.seed}"
     )
     history, interrupted = train_with_progress(
         model, x_train, y_train, "cross_entropy", optimizer, args, rng, out, earlier_epochs
@@ -183,8 +183,7 @@ def _reproduce(args, out):
         )
     out.print(
         "the wheat-seeds tutorial's 5-fold cross-validation: 7-5-3 sigmoid network, online gradient descent on "
-        "1/2 sum (t - o)^2, lr 0.3, 500 epochs per fold, random.seed(1)",
-        soft_wrap=True,
+        "1/2 sum (t - o)^2, lr 0.3, 500 epochs per fold, random.seed(1)"
     )
     folds, epochs = wheat_seeds.FOLDS, wheat_seeds.EPOCHS
     columns = (

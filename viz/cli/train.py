@@ -31,6 +31,7 @@ from viz.cli.common import (
     check_output_file,
     check_size,
     console,
+    epochs_text,
     interrupts_deferred,
     number_in,
     option,
@@ -204,10 +205,10 @@ def run_train(args):
     earlier_epochs = training_run.load_weights(model, args, out)
     optimizer = training_run.optimizer(args, model.parameters())
     inputs = [list(point) for point in points]
+    # Words, not characters, are what a narrow terminal may break: rich wraps this at spaces.
     out.print(
-        f"training {escape(repr(model))} on {args.samples} {args.dataset} points: loss {loss}, {args.optimizer} "
-        f"lr {args.lr}, {args.epochs} epochs, seed {args.seed}",
-        soft_wrap=True,
+        f"training {escape(repr(model))} on {args.samples} {args.dataset} points:\n"
+        f"  loss {loss}, {args.optimizer} lr {args.lr}, {epochs_text(args.epochs)}, seed {args.seed}"
     )
     history, interrupted = _train(model, inputs, targets, loss, optimizer, args, rng, out, earlier_epochs)
     with interrupts_deferred():  # a second Ctrl-C waits until the weights are saved
