@@ -290,3 +290,30 @@ def test_a_crash_of_the_embedded_graphviz_is_reported_by_its_cause(monkeypatch):
     render_svg(_CORRUPTING_DOT)
     with pytest.raises(EmbeddedRenderError, match=r"drawing the graph 'g' \(1 node statements, 0 edges\): wasm trap: "):
         render_svg(_CORRUPTING_DOT)
+
+
+def test_a_timer_that_fires_as_its_render_ends_does_not_interrupt_the_next(monkeypatch):
+    # The epoch that times a render out is the engine's. Here the first render's timer fires late,
+    # while the second render runs (its start is the second render's own timer starting): the
+    # second render must finish, not stop as if its own time were up.
+    plain = to_dot(neuron()).source
+    expected = render_svg(plain)
+    fired_late = []
+
+    class LateTimer:
+        daemon = False
+
+        def __init__(self, interval, function):
+            self.function = function
+
+        def start(self):
+            if fired_late:
+                fired_late.pop()()  # the previous render's timer, after that render ended
+            fired_late.append(self.function)
+
+        def cancel(self):
+            pass
+
+    monkeypatch.setattr(viz.embedded.threading, "Timer", LateTimer)
+    assert render_svg(plain) == expected
+    assert render_svg(plain) == expected

@@ -59,13 +59,25 @@ class _Backend(WasmtimeBackend):
         self._session = self._create_session()
         try:
             # The deadline is one epoch from now; the timer moves the engine on by one when time is up.
+            # The epoch is the engine's, shared by every render: a timer that fires just as its render
+            # ends must not move it on during the next one, so it only does so while its render runs.
             self._session.store.set_epoch_deadline(1)
-            timer = threading.Timer(timeout, self._engine.increment_epoch)
+            running = [True]
+            guard = threading.Lock()
+
+            def expire():
+                with guard:
+                    if running[0]:
+                        self._engine.increment_epoch()
+
+            timer = threading.Timer(timeout, expire)
             timer.daemon = True
             timer.start()
             try:
                 return self.render(source, format="svg")
             finally:
+                with guard:
+                    running[0] = False
                 timer.cancel()
         finally:
             self._session = None  # the instance and its memory go with the render
