@@ -30,11 +30,11 @@ from autograd.value import Value, node_op, op_arguments, total
 _COLUMN = "column"
 
 
-def batch(compiled, columns, gradient):
-    """`(values, input_gradients)` as arrays, parameter gradients summed into `.grad`: see CompiledFunction.batch."""
-    from autograd.jit import _rows, _RunningSums
-
-    count = _rows(columns, lazily=True)
+def _gathered(compiled, columns, rows):
+    """A batch's `(count, static positions, widths, inputs, groups)`: the dynamic columns side by side as one
+    float64 array of `count` rows (`widths[k]` columns for the k-th), and the row indices grouped by the
+    values of the static arguments (one trace each)."""
+    count = rows(columns, lazily=True)
     static = sorted(compiled.static_argnums)
     dynamic = [
         np.asarray(column, dtype=float).reshape(count, -1) for p, column in enumerate(columns) if p not in static
@@ -48,6 +48,14 @@ def batch(compiled, columns, gradient):
         groups = list(groups.values())
     else:
         groups = [range(count)]
+    return count, static, widths, inputs, groups
+
+
+def batch(compiled, columns, gradient):
+    """`(values, input_gradients)` as arrays, parameter gradients summed into `.grad`: see CompiledFunction.batch."""
+    from autograd.jit import _rows, _RunningSums
+
+    count, static, widths, inputs, groups = _gathered(compiled, columns, _rows)
 
     def row(index):
         return tuple(column[index] for column in columns)
@@ -117,19 +125,7 @@ def numpy_rows(compiled, columns, gradient, data, position, layouts, summed):
     """
     from autograd.jit import _rows
 
-    count = _rows(columns, lazily=True)
-    static = sorted(compiled.static_argnums)
-    dynamic = [
-        np.asarray(column, dtype=float).reshape(count, -1) for p, column in enumerate(columns) if p not in static
-    ]
-    inputs = dynamic[0] if len(dynamic) == 1 else np.concatenate(dynamic, axis=1) if dynamic else np.zeros((count, 0))
-    if static:
-        groups = {}
-        for index, key in enumerate(zip(*(columns[p] for p in static))):
-            groups.setdefault(key, []).append(index)
-        groups = list(groups.values())
-    else:
-        groups = [range(count)]
+    count, _, _, inputs, groups = _gathered(compiled, columns, _rows)
     values = np.zeros(count)
     aux_values = None
     summed.fill(0.0)
